@@ -1,0 +1,30 @@
+import os, pathlib, sys
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PLUGINS = ROOT / 'tests' / 'plugins'
+
+
+def pytest_addoption(parser):
+    parser.addoption('--runslow', action='store_true', default=False, help='also run the tests marked slow')
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption('--runslow'): return
+    skip = pytest.mark.skip(reason='slow: run with pytest --runslow')
+    for item in items:
+        if 'slow' in item.keywords: item.add_marker(skip)
+
+
+@pytest.fixture
+def example_plugin(monkeypatch):
+    "Put the example trainer-type plug-in (tests/plugins) on sys.path, as if it were pip-installed."
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    yield PLUGINS
+    sys.modules.pop('agents_nb_example_plugin', None)
+
+
+def mlagents_configs_dir():
+    "ML-Agents' example configs: $AGENTS_NB_MLAGENTS_CONFIGS, else ../shared/mlagents-configs next to the repo."
+    env = os.environ.get('AGENTS_NB_MLAGENTS_CONFIGS')
+    return pathlib.Path(env) if env else ROOT.parent / 'shared' / 'mlagents-configs'

@@ -1,0 +1,34 @@
+"""An example trainer-type plug-in, found through the `agents_nb.trainer_type` entry-point group.
+
+It declares hyperparameter classes for the `a2c` and `dqn` trainer types of ML-Agents' plug-in example configs, so
+those configs load. The `.dist-info` folder next to this package is what `pip install` would write for a plug-in
+whose setup.py says:
+
+    entry_points={'agents_nb.trainer_type': ['a2c = agents_nb_example_plugin:A2CSettings',
+                                             'dqn = agents_nb_example_plugin:DQNSettings']}
+"""
+from dataclasses import dataclass, field
+from agents_nb.settings import OnPolicyHyperparamSettings, OffPolicyHyperparamSettings, ScheduleType
+
+
+@dataclass
+class A2CSettings(OnPolicyHyperparamSettings):
+    beta: float = 5.0e-3
+    lambd: float = 0.95
+    num_epoch: int = 1
+    shared_critic: bool = False
+    learning_rate_schedule: ScheduleType = ScheduleType.LINEAR
+    beta_schedule: ScheduleType = ScheduleType.LINEAR
+
+
+@dataclass
+class DQNSettings(OffPolicyHyperparamSettings):
+    tau: float = 0.005
+    exploration_schedule: ScheduleType = ScheduleType.LINEAR
+    exploration_initial_eps: float = 0.1
+    exploration_final_eps: float = 0.05
+    target_update_interval: int = 10000
+
+
+class NotSettings:  # registered under a broken entry point, to test that it is refused with a warning
+    pass

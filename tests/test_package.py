@@ -1,0 +1,35 @@
+"""The exported package: every module imports on its own and exports what it lists (nbdev_test runs notebooks, not modules)."""
+import importlib, pickle, pkgutil, subprocess, sys
+import agents_nb
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(agents_nb.__path__, 'agents_nb.') if not m.name.endswith('_modidx'))
+
+
+def test_every_module_imports_in_a_fresh_interpreter():
+    assert {'agents_nb.core', 'agents_nb.settings', 'agents_nb.learn'} <= set(MODULES)
+    for name in MODULES:
+        r = subprocess.run([sys.executable, '-c', f'import {name} as m; [getattr(m, n) for n in m.__all__]'],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f'{name}: {r.stderr}'
+
+
+def test_public_names():
+    from agents_nb.settings import RunOptions, TrainerSettings, load_config, TrainerConfigError  # the issue's list
+    from agents_nb.core import TrainerConfigError as core_error
+    assert TrainerConfigError is core_error
+
+
+def test_settings_do_not_import_torch():
+    r = subprocess.run([sys.executable, '-c', 'import sys, agents_nb.learn; print("torch" in sys.modules)'],
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == 'False', 'reading a config or printing --help should not pay for importing torch'
+
+
+def test_no_state_leaks_between_runs():
+    from agents_nb.settings import RunOptions, TrainerSettings
+    first = RunOptions.from_dict({'default_settings': {'trainer_type': 'sac', 'max_steps': 9}})
+    second = RunOptions.from_argv([])
+    assert first.behaviors['X'].trainer_type == 'sac'
+    assert second.behaviors['X'] == TrainerSettings()
+    assert RunOptions.from_dict({}).behaviors.default_settings is None
+    assert pickle.loads(pickle.dumps(first)).behaviors['Y'].max_steps == 9
