@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['PROG', 'validate_existing_directories', 'setup_init_path', 'prepare_run', 'main']
 
-# %% ../nbs/14_learn.ipynb #457a7553
+# %% ../nbs/14_learn.ipynb #76ce753d
 import logging, os, sys, traceback, warnings
 from typing import List, Optional
 import agents_nb
 from .core import *
 from .settings import *
 
-# %% ../nbs/14_learn.ipynb #2f1db460
+# %% ../nbs/14_learn.ipynb #a28831ff
 def validate_existing_directories(output_path: str, resume: bool, force: bool, init_path: Optional[str] = None):
     "Raise `RunDirectoryError` when the run folder does not allow what was asked."
     exists = os.path.isdir(output_path)
@@ -25,7 +25,7 @@ def validate_existing_directories(output_path: str, resume: bool, force: bool, i
     if init_path is not None and not os.path.isdir(init_path):
         raise RunDirectoryError(f'Could not initialize from {init_path}. Make sure models have already been saved with that run ID.')
 
-# %% ../nbs/14_learn.ipynb #2cce0a3e
+# %% ../nbs/14_learn.ipynb #205383bc
 def setup_init_path(behaviors: dict, init_dir: Optional[str]):
     "Resolve each behavior's `init_path` against the run it initializes from, and check the file is there."
     for name, ts in behaviors.items():
@@ -36,7 +36,7 @@ def setup_init_path(behaviors: dict, init_dir: Optional[str]):
             raise RunDirectoryError(f'behaviors.{name}.init_path: Could not initialize from {ts.init_path}: the file does not '
                                     'exist or is not a `.pt` file.')
 
-# %% ../nbs/14_learn.ipynb #58a9a8f4
+# %% ../nbs/14_learn.ipynb #f9dfb06d
 def prepare_run(options: RunOptions) -> str:
     "Check the run folder rules, create `<run>/run_logs`, save `<run>/configuration.yaml`; return the run folder."
     ck = options.checkpoint_settings
@@ -46,7 +46,7 @@ def prepare_run(options: RunOptions) -> str:
     options.save_yaml(os.path.join(ck.write_path, 'configuration.yaml'))
     return ck.write_path
 
-# %% ../nbs/14_learn.ipynb #bf4f1509
+# %% ../nbs/14_learn.ipynb #fde0ea7f
 PROG = 'agents-nb-learn'
 
 def _one_line(msg) -> str: return ' '.join(str(msg).split())

@@ -13,7 +13,7 @@ __all__ = ['ENCODER_GROUP', 'TRAINER_TYPE_GROUP', 'BUILTIN_TRAINER_TYPES', 'Enco
            'CheckpointSettings', 'EnvironmentSettings', 'EngineSettings', 'TorchSettings', 'deep_update_dict',
            'BehaviorDict', 'RunOptions', 'load_config', 'build_parser']
 
-# %% ../nbs/01_settings.ipynb #5763939f
+# %% ../nbs/01_settings.ipynb #c9b4d18e
 import argparse, copy, dataclasses, enum, logging, math, os, re, tempfile, warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union, get_args, 
 import yaml
 from .core import *
 
-# %% ../nbs/01_settings.ipynb #6d3196eb
+# %% ../nbs/01_settings.ipynb #dad9c17d
 def _describe(v) -> str:
     "A short 'type value' description of a bad value for error messages."
     if v is None: return 'null'
@@ -57,7 +57,7 @@ def _to_str(v) -> str:
     if isinstance(v, (int, float)) and not isinstance(v, bool): return str(v)
     raise _bad('a string', v)
 
-# %% ../nbs/01_settings.ipynb #414d2e07
+# %% ../nbs/01_settings.ipynb #b64467d5
 class _StrEnum(str, enum.Enum):
     "An enum whose members are their YAML strings."
     def __str__(self): return self.value
@@ -81,7 +81,7 @@ class ConditioningType(_StrEnum):
 class ParameterRandomizationType(_StrEnum):
     UNIFORM = 'uniform'; GAUSSIAN = 'gaussian'; MULTIRANGEUNIFORM = 'multirangeuniform'; CONSTANT = 'constant'
 
-# %% ../nbs/01_settings.ipynb #4a7ab147
+# %% ../nbs/01_settings.ipynb #9484a1c0
 def _with_key(key, fn, *args):
     "Call `fn(*args)`; a `TrainerConfigError` it raises gets `key` prepended to its path."
     try: return fn(*args)
@@ -115,7 +115,7 @@ def structure(v, tp):
         return _from_mapping(tp, v)
     raise TypeError(f'structure: unsupported annotation {tp!r}')
 
-# %% ../nbs/01_settings.ipynb #ad40423f
+# %% ../nbs/01_settings.ipynb #d1ea7c3d
 @lru_cache(maxsize=None)
 def _hints(cls) -> dict:
     "Resolved field annotations of a settings class (cached: classes do not change)."
@@ -142,7 +142,7 @@ def _from_mapping(cls, d):
         if name not in d: raise TrainerConfigError(f'{cls.__name__} requires this option', [name])
     return cls(**d)
 
-# %% ../nbs/01_settings.ipynb #c6c61c36
+# %% ../nbs/01_settings.ipynb #db5fed0c
 def _unstructure(v):
     if isinstance(v, Settings): return v.as_dict()
     if isinstance(v, enum.Enum): return v.value
@@ -176,12 +176,12 @@ class Settings:
         "Build from plain data, strictly (unknown keys, types and rules are checked)."
         return structure(d, cls)
 
-# %% ../nbs/01_settings.ipynb #d331cab4
+# %% ../nbs/01_settings.ipynb #4663fca6
 def _at_least(n): return {'check': (lambda v: v >= n, f'>= {n}')}
 def _positive(): return {'check': (lambda v: v > 0, '> 0')}
 def _unit(): return {'check': (lambda v: 0 <= v <= 1, 'between 0 and 1')}
 
-# %% ../nbs/01_settings.ipynb #0be8b710
+# %% ../nbs/01_settings.ipynb #60e079a2
 @dataclass
 class MemorySettings(Settings):
     "`network_settings.memory`: an LSTM whose `memory_size` is split between hidden and cell state."
@@ -194,7 +194,7 @@ class MemorySettings(Settings):
         if self.memory_size % 2 != 0:
             raise TrainerConfigError('When using a recurrent network, memory size must be divisible by 2.', ['memory_size'])
 
-# %% ../nbs/01_settings.ipynb #12994ec4
+# %% ../nbs/01_settings.ipynb #463e03e1
 ENCODER_GROUP = 'agents_nb.encoder'
 TRAINER_TYPE_GROUP = 'agents_nb.trainer_type'
 
@@ -210,7 +210,7 @@ def _structure_encoder(self, v):
     known = [e.value for e in EncoderType] + plugins
     raise TrainerConfigError(f"'{name}' is not a visual encoder (known: {', '.join(known)}){suggest(name, known)}")
 
-# %% ../nbs/01_settings.ipynb #3dd709dd
+# %% ../nbs/01_settings.ipynb #5b1968d1
 @dataclass
 class NetworkSettings(Settings):
     "`network_settings`: the body shared by policy, critic and reward-signal networks."
@@ -224,7 +224,7 @@ class NetworkSettings(Settings):
 
 NetworkSettings.MemorySettings = MemorySettings  # ML-Agents' nested name
 
-# %% ../nbs/01_settings.ipynb #f842fe92
+# %% ../nbs/01_settings.ipynb #5dc9da4e
 @dataclass
 class HyperparamSettings(Settings):
     "Fields every trainer type's `hyperparameters` has."
@@ -246,7 +246,7 @@ class OffPolicyHyperparamSettings(HyperparamSettings):
     save_replay_buffer: bool = False
     reward_signal_steps_per_update: float = field(default=4.0, metadata=_positive())
 
-# %% ../nbs/01_settings.ipynb #e69dc3b8
+# %% ../nbs/01_settings.ipynb #ed7a26c6
 @dataclass
 class PPOSettings(OnPolicyHyperparamSettings):
     "`trainer_type: ppo`"
@@ -285,7 +285,7 @@ class SACSettings(OffPolicyHyperparamSettings):
     def _validate(self):
         if self.reward_signal_steps_per_update is None: self.reward_signal_steps_per_update = self.steps_per_update
 
-# %% ../nbs/01_settings.ipynb #01fb931f
+# %% ../nbs/01_settings.ipynb #52afab46
 BUILTIN_TRAINER_TYPES = MappingProxyType({'ppo': PPOSettings, 'sac': SACSettings, 'poca': POCASettings})
 
 def _plugin_trainer_types() -> dict:
@@ -314,7 +314,7 @@ def _hyperparameter_class(trainer_type: str, extra: Optional[Mapping] = None):
     if trainer_type in known: return known[trainer_type]
     raise TrainerConfigError(f"Invalid trainer type '{trainer_type}' (known: {', '.join(known)}){suggest(trainer_type, known)}")
 
-# %% ../nbs/01_settings.ipynb #95775c57
+# %% ../nbs/01_settings.ipynb #4f41daf7
 @dataclass
 class RewardSignalSettings(Settings):
     "`reward_signals.extrinsic` (and the fields every signal has)."
@@ -350,7 +350,7 @@ class RewardSignalType(_StrEnum):
         return {'extrinsic': RewardSignalSettings, 'gail': GAILSettings,
                 'curiosity': CuriositySettings, 'rnd': RNDSettings}[self.value]
 
-# %% ../nbs/01_settings.ipynb #d003dea9
+# %% ../nbs/01_settings.ipynb #8aa31375
 def _structure_reward_signals(self, v):
     if not isinstance(v, Mapping): raise _bad('a mapping of reward signals', v)
     out = {}
@@ -370,7 +370,7 @@ def _structure_reward_signals(self, v):
         out[kind] = settings
     return out
 
-# %% ../nbs/01_settings.ipynb #12fd5bf5
+# %% ../nbs/01_settings.ipynb #0b17f940
 @dataclass
 class BehavioralCloningSettings(Settings):
     "`behavioral_cloning`: imitate the demonstrations in `demo_path` during the first `steps` steps (0: always)."
@@ -394,7 +394,7 @@ class SelfPlaySettings(Settings):
     def _validate(self):
         if self.team_change is None: self.team_change = 5 * self.save_steps
 
-# %% ../nbs/01_settings.ipynb #34894f80
+# %% ../nbs/01_settings.ipynb #ca1f5195
 def _structure_trainer_type(self, v):
     name = _to_str(v)
     # a hyperparameter object already given vouches for its type (it may come from `trainer_types` of one call)
@@ -417,7 +417,7 @@ def _inherit_schedules(trainer_type: str, hp: Mapping) -> dict:
         for k in ('beta_schedule', 'epsilon_schedule'): hp.setdefault(k, hp['learning_rate_schedule'])
     return hp
 
-# %% ../nbs/01_settings.ipynb #e9af8659
+# %% ../nbs/01_settings.ipynb #1f0a0601
 def _default_reward_signals(): return {RewardSignalType.EXTRINSIC: RewardSignalSettings()}
 
 @dataclass
@@ -473,7 +473,7 @@ class TrainerSettings(Settings):
         "Read one behavior's entry; `trainer_types` adds hyperparameter classes for extra trainer types."
         return cls._from_raw(d, trainer_types)
 
-# %% ../nbs/01_settings.ipynb #4dd90036
+# %% ../nbs/01_settings.ipynb #9ad5c333
 @dataclass
 class ParameterRandomizationSettings(Settings):
     "Base of the samplers; reads `{sampler_type, sampler_parameters}` or a bare number (a constant)."
@@ -531,7 +531,7 @@ class MultiRangeUniformSettings(ParameterRandomizationSettings):
 
 _SAMPLERS = {c.sampler_type: c for c in (ConstantSettings, UniformSettings, GaussianSettings, MultiRangeUniformSettings)}
 
-# %% ../nbs/01_settings.ipynb #fca3550d
+# %% ../nbs/01_settings.ipynb #227559f5
 @dataclass
 class CompletionCriteriaSettings(Settings):
     "When a lesson is done: `measure` (progress or reward) above `threshold` after `min_lesson_length` episodes."
@@ -561,7 +561,7 @@ class CompletionCriteriaSettings(Settings):
         if self.signal_smoothing: m = 0.25 * smoothing + 0.75 * m; smoothing = m
         return m > self.threshold, smoothing
 
-# %% ../nbs/01_settings.ipynb #f9923d3d
+# %% ../nbs/01_settings.ipynb #4892895c
 @dataclass
 class Lesson(Settings):
     "One lesson of a curriculum: a sampler `value`, a `name`, and the criteria that end it."
@@ -592,7 +592,7 @@ def _structure_environment_parameters(self, v):
         return EnvironmentParameterSettings([Lesson(structure(p, ParameterRandomizationSettings), name)])
     return {_to_str(k): _with_key(k, one, _to_str(k), p) for k, p in v.items()}
 
-# %% ../nbs/01_settings.ipynb #179f050b
+# %% ../nbs/01_settings.ipynb #2a73b84c
 @dataclass
 class CheckpointSettings(Settings):
     "`checkpoint_settings`: the run id, its results folder, and resume / force / initialize-from / inference."
@@ -624,7 +624,7 @@ class CheckpointSettings(Settings):
                           'so resume is ignored.', TrainerConfigWarning)
             self.resume = False
 
-# %% ../nbs/01_settings.ipynb #667058ee
+# %% ../nbs/01_settings.ipynb #d57cb2da
 @dataclass
 class EnvironmentSettings(Settings):
     "`env_settings`: which environment, how many copies, seeds and the worker restart policy."
@@ -662,7 +662,7 @@ class TorchSettings(Settings):
     "`torch_settings`: `device` is what `torch.device` takes; unset means cuda when available."
     device: Optional[str] = None
 
-# %% ../nbs/01_settings.ipynb #f9a88a88
+# %% ../nbs/01_settings.ipynb #91ef04b4
 def deep_update_dict(d: dict, update: Mapping) -> None:
     "Merge `update` into `d` in place: nested mappings merge, anything else overwrites."
     for k, v in update.items():
@@ -670,7 +670,7 @@ def deep_update_dict(d: dict, update: Mapping) -> None:
             d[k] = dict(d[k]); deep_update_dict(d[k], v)
         else: d[k] = v
 
-# %% ../nbs/01_settings.ipynb #fecdc1d2
+# %% ../nbs/01_settings.ipynb #68658356
 class BehaviorDict(dict):
     "`behaviors`: name -> `TrainerSettings`, answering missing names from `default_settings` (see above)."
     def __init__(self, *args, default_settings: Optional[TrainerSettings] = None, config_specified: bool = True,
@@ -713,7 +713,7 @@ def _structure_behaviors(self, v, trainer_types: Optional[Mapping] = None) -> Be
         out[name] = _with_key(name, _behavior_from_raw, raw, self.default_settings, trainer_types)
     return out
 
-# %% ../nbs/01_settings.ipynb #cfc7f0cc
+# %% ../nbs/01_settings.ipynb #074c1b08
 def _structure_default_settings(self, v):
     return v if v is None or isinstance(v, TrainerSettings) else TrainerSettings._from_raw(v)
 
@@ -758,7 +758,7 @@ class RunOptions(Settings):
         "Write `as_dict()` as YAML, atomically (a crash never leaves half a file)."
         _atomic_write(path, self.to_yaml())
 
-# %% ../nbs/01_settings.ipynb #bbd32a9e
+# %% ../nbs/01_settings.ipynb #38752cd7
 class _StrictLoader(yaml.SafeLoader):
     "SafeLoader that refuses duplicate keys in a mapping."
     def construct_mapping(self, node, deep=False):
@@ -808,7 +808,7 @@ def load_config(path) -> dict:
     if not isinstance(d, Mapping): raise TrainerConfigError(f'expected a mapping at the top of the file, got {_describe(d)}', source=path)
     return d
 
-# %% ../nbs/01_settings.ipynb #b2e2a702
+# %% ../nbs/01_settings.ipynb #60bacddb
 _CLI_FLAGS = [
     # (flags, section or None for the top level, field, argparse keywords)
     (('--env',), 'env_settings', 'env_path', dict(metavar='ENV', help='environment to train on: a registry id (builtin:NAME, gym:ID, pettingzoo:MODULE) or the path of a Unity build')),
@@ -846,7 +846,7 @@ _CLI_FLAGS = [
 _GROUPS = {'env_settings': 'environment', 'checkpoint_settings': 'run and checkpoints', 'engine_settings': 'Unity engine',
            'torch_settings': 'torch', None: 'other'}
 
-# %% ../nbs/01_settings.ipynb #d46f957c
+# %% ../nbs/01_settings.ipynb #0e70168c
 class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are `TrainerConfigError`s."
     def error(self, message): raise TrainerConfigError(message)
@@ -873,7 +873,7 @@ def _parse_argv(argv) -> Tuple[Optional[str], dict]:
     typed = vars(ns)
     return typed.pop('trainer_config_path', None), typed
 
-# %% ../nbs/01_settings.ipynb #9b4c07e7
+# %% ../nbs/01_settings.ipynb #4aafd08a
 def _from_argv(cls, argv, trainer_types: Optional[Mapping] = None) -> 'RunOptions':
     "Build RunOptions exactly as `agents-nb-learn ARGV` would."
     path, typed = _parse_argv(argv)
