@@ -46,7 +46,7 @@ def prepare_run(options: RunOptions) -> str:
     options.save_yaml(os.path.join(ck.write_path, 'configuration.yaml'))
     return ck.write_path
 
-# %% ../nbs/14_learn.ipynb #fde0ea7f
+# %% ../nbs/14_learn.ipynb #cf75beac
 PROG = 'agents-nb-learn'
 
 def _one_line(msg) -> str: return ' '.join(str(msg).split())
@@ -84,6 +84,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             if debug: traceback.print_exc()
             print(f'{PROG}: error: {_one_line(e)}', file=sys.stderr)
             return 2
+        except OSError as e:  # the results folder cannot be written: a full disk, a permission, a file in the way
+            if debug: traceback.print_exc()
+            print(f'{PROG}: error: cannot write the run folder: {_one_line(e)}', file=sys.stderr)
+            return 1
     print(_describe_run(options, run_dir))
     print('No trainer is available in this version of agents_nb yet: the configuration was checked and saved; '
           'nothing was trained.')

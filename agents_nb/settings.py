@@ -624,7 +624,7 @@ class CheckpointSettings(Settings):
                           'so resume is ignored.', TrainerConfigWarning)
             self.resume = False
 
-# %% ../nbs/01_settings.ipynb #d57cb2da
+# %% ../nbs/01_settings.ipynb #12f4d6eb
 @dataclass
 class EnvironmentSettings(Settings):
     "`env_settings`: which environment, how many copies, seeds and the worker restart policy."
@@ -662,6 +662,10 @@ class TorchSettings(Settings):
     "`torch_settings`: `device` is what `torch.device` takes; unset means cuda when available."
     device: Optional[str] = None
 
+    def _validate(self):  # the syntax only: whether the device exists is `agents_nb.core.get_device`'s question
+        if self.device is not None and not re.fullmatch(r'[a-z_]+(:\d+)?', self.device):
+            raise TrainerConfigError(f"'{self.device}' is not a device name (cpu, cuda, cuda:N, mps, ...)", ['device'])
+
 # %% ../nbs/01_settings.ipynb #91ef04b4
 def deep_update_dict(d: dict, update: Mapping) -> None:
     "Merge `update` into `d` in place: nested mappings merge, anything else overwrites."
@@ -670,7 +674,7 @@ def deep_update_dict(d: dict, update: Mapping) -> None:
             d[k] = dict(d[k]); deep_update_dict(d[k], v)
         else: d[k] = v
 
-# %% ../nbs/01_settings.ipynb #68658356
+# %% ../nbs/01_settings.ipynb #9819c933
 class BehaviorDict(dict):
     "`behaviors`: name -> `TrainerSettings`, answering missing names from `default_settings` (see above)."
     def __init__(self, *args, default_settings: Optional[TrainerSettings] = None, config_specified: bool = True,
@@ -701,19 +705,20 @@ def _behavior_from_raw(raw, default: Optional[TrainerSettings], trainer_types: O
     deep_update_dict(merged, raw)
     return TrainerSettings._from_raw(merged, trainer_types)
 
-def _structure_behaviors(self, v, trainer_types: Optional[Mapping] = None) -> BehaviorDict:
+def _behaviors_from_raw(v, default: Optional[TrainerSettings], trainer_types: Optional[Mapping] = None) -> BehaviorDict:
+    "`behaviors:` -> a `BehaviorDict` answering from `default`; a given `BehaviorDict` keeps its flags."
     if v is None: v = {}
     if not isinstance(v, Mapping): raise _bad('a mapping of behavior names to trainer settings', v)
-    old = v if isinstance(v, BehaviorDict) else None
-    out = BehaviorDict(default_settings=self.default_settings,
-                       config_specified=old.config_specified if old is not None else True,
-                       deterministic=old.deterministic if old is not None else False)
+    flags = dict(config_specified=v.config_specified, deterministic=v.deterministic) if isinstance(v, BehaviorDict) else {}
+    out = BehaviorDict(default_settings=default, **flags)
     for name, raw in v.items():
         name = _with_key(name, _to_str, name)
-        out[name] = _with_key(name, _behavior_from_raw, raw, self.default_settings, trainer_types)
+        out[name] = _with_key(name, _behavior_from_raw, raw, default, trainer_types)
     return out
 
-# %% ../nbs/01_settings.ipynb #074c1b08
+def _structure_behaviors(self, v): return _behaviors_from_raw(v, self.default_settings)
+
+# %% ../nbs/01_settings.ipynb #fa00631a
 def _structure_default_settings(self, v):
     return v if v is None or isinstance(v, TrainerSettings) else TrainerSettings._from_raw(v)
 
@@ -736,12 +741,10 @@ class RunOptions(Settings):
         if d is None: d = {}
         _check_keys(cls, d)
         d = dict(d)
-        default = _with_key('default_settings', _structure_default_settings, None, d.get('default_settings'))
-        if trainer_types and isinstance(d.get('default_settings'), Mapping):
-            default = _with_key('default_settings', TrainerSettings._from_raw, d['default_settings'], trainer_types)
-        d['default_settings'] = default
-        holder = argparse.Namespace(default_settings=default)
-        d['behaviors'] = _with_key('behaviors', _structure_behaviors, holder, d.get('behaviors'), trainer_types)
+        default = d.get('default_settings')
+        if default is not None and not isinstance(default, TrainerSettings):
+            default = d['default_settings'] = _with_key('default_settings', TrainerSettings._from_raw, default, trainer_types)
+        d['behaviors'] = _with_key('behaviors', _behaviors_from_raw, d.get('behaviors'), default, trainer_types)
         return cls(**d)
 
     @classmethod

@@ -3,6 +3,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PLUGINS = ROOT / 'tests' / 'plugins'
+BROKEN_PLUGINS = ROOT / 'tests' / 'broken_plugins'
 
 
 def pytest_addoption(parser):
@@ -22,6 +23,13 @@ def example_plugin(monkeypatch):
     monkeypatch.syspath_prepend(str(PLUGINS))
     yield PLUGINS
     sys.modules.pop('agents_nb_example_plugin', None)
+
+
+@pytest.fixture
+def broken_plugins(monkeypatch, example_plugin):
+    "Add two broken trainer-type entry points: one loads a class that is not a settings class, one does not import."
+    monkeypatch.syspath_prepend(str(BROKEN_PLUGINS))
+    yield BROKEN_PLUGINS
 
 
 def mlagents_configs_dir():

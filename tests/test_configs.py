@@ -13,7 +13,7 @@ needs_configs = pytest.mark.skipif(not FILES, reason=f'ML-Agents example configs
 
 def load(path):
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore', TrainerConfigWarning)  # the fixture's deliberately broken plug-in
+        warnings.simplefilter('error', TrainerConfigWarning)  # ML-Agents' own examples must load without a warning
         return RunOptions.from_yaml(path)
 
 
@@ -40,9 +40,7 @@ def test_config_loads_and_round_trips(path, example_plugin, tmp_path):
     opts.save_yaml(tmp_path / 'configuration.yaml')
     assert load(tmp_path / 'configuration.yaml') == opts
     # and so does the command line
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', TrainerConfigWarning)
-        assert RunOptions.from_argv([str(path)]) == opts
+    assert RunOptions.from_argv([str(path)]) == opts
 
 
 @needs_configs
@@ -68,13 +66,18 @@ def test_values_come_through(example_plugin):
 
 
 def test_plugin_types_come_from_entry_points(example_plugin):
-    with pytest.warns(TrainerConfigWarning, match="'notsettings'.*not a HyperparamSettings"):
-        types = trainer_types()
-    assert {'ppo', 'sac', 'poca', 'a2c', 'dqn'} <= set(types) and 'notsettings' not in types
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', TrainerConfigWarning)
-        ts = TrainerSettings.from_dict({'trainer_type': 'a2c', 'hyperparameters': {'beta': 0.001}})
+    assert {'ppo', 'sac', 'poca', 'a2c', 'dqn'} <= set(trainer_types())
+    ts = TrainerSettings.from_dict({'trainer_type': 'a2c', 'hyperparameters': {'beta': 0.001}})
     assert ts.hyperparameters.beta == 0.001 and ts.hyperparameters.num_epoch == 1
+
+
+def test_broken_plugins_are_skipped_with_a_warning(broken_plugins):
+    with pytest.warns(TrainerConfigWarning) as record:
+        types = trainer_types()
+    messages = ' '.join(str(w.message) for w in record)
+    assert "'notsettings'" in messages and 'not a HyperparamSettings dataclass' in messages
+    assert "'missing'" in messages and 'failed to load' in messages
+    assert 'a2c' in types and 'notsettings' not in types and 'missing' not in types
 
 
 def test_without_the_plugin_a2c_is_an_error():
