@@ -5,21 +5,23 @@
 # %% auto #0
 __all__ = ['ENCODER_GROUP', 'TRAINER_TYPE_GROUP', 'BUILTIN_TRAINER_TYPES', 'EncoderType', 'ScheduleType', 'ConditioningType',
            'ParameterRandomizationType', 'structure', 'Settings', 'MemorySettings', 'NetworkSettings',
-           'HyperparamSettings', 'OnPolicyHyperparamSettings', 'OffPolicyHyperparamSettings', 'PPOSettings',
-           'POCASettings', 'SACSettings', 'trainer_types', 'RewardSignalSettings', 'GAILSettings', 'CuriositySettings',
-           'RNDSettings', 'RewardSignalType', 'BehavioralCloningSettings', 'SelfPlaySettings', 'TrainerSettings',
-           'ParameterRandomizationSettings', 'ConstantSettings', 'UniformSettings', 'GaussianSettings',
-           'MultiRangeUniformSettings', 'CompletionCriteriaSettings', 'Lesson', 'EnvironmentParameterSettings',
-           'CheckpointSettings', 'EnvironmentSettings', 'EngineSettings', 'TorchSettings', 'deep_update_dict',
-           'BehaviorDict', 'RunOptions', 'load_config', 'build_parser']
+           'HyperparamSettings', 'OnPolicyHyperparamSettings', 'OffPolicyHyperparamSettings',
+           'ClippedPolicyHyperparamSettings', 'PPOSettings', 'POCASettings', 'SACSettings', 'trainer_types',
+           'RewardSignalSettings', 'GAILSettings', 'CuriositySettings', 'RNDSettings', 'RewardSignalType',
+           'BehavioralCloningSettings', 'SelfPlaySettings', 'TrainerSettings', 'ParameterRandomizationSettings',
+           'ConstantSettings', 'UniformSettings', 'GaussianSettings', 'MultiRangeUniformSettings',
+           'CompletionCriteriaSettings', 'Lesson', 'EnvironmentParameterSettings', 'CheckpointSettings',
+           'EnvironmentSettings', 'EngineSettings', 'TorchSettings', 'deep_update_dict', 'BehaviorDict', 'RunOptions',
+           'load_config', 'build_parser']
 
-# %% ../nbs/01_settings.ipynb #c9b4d18e
+# %% ../nbs/01_settings.ipynb #43f6da86
 import argparse, copy, dataclasses, enum, logging, math, os, re, tempfile, warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib.metadata import entry_points
 from types import MappingProxyType
+from fastcore.basics import patch
 from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union, get_args, get_origin, get_type_hints
 import yaml
 from .core import *
@@ -246,29 +248,26 @@ class OffPolicyHyperparamSettings(HyperparamSettings):
     save_replay_buffer: bool = False
     reward_signal_steps_per_update: float = field(default=4.0, metadata=_positive())
 
-# %% ../nbs/01_settings.ipynb #ed7a26c6
+# %% ../nbs/01_settings.ipynb #9c107a05
 @dataclass
-class PPOSettings(OnPolicyHyperparamSettings):
-    "`trainer_type: ppo`"
+class ClippedPolicyHyperparamSettings(OnPolicyHyperparamSettings):
+    "What PPO and POCA share: the clipped objective's `epsilon`, entropy `beta`, GAE `lambd`, and linear schedules."
     beta: float = field(default=5.0e-3, metadata=_at_least(0))
     epsilon: float = field(default=0.2, metadata=_positive())
     lambd: float = field(default=0.95, metadata=_unit())
     num_epoch: int = field(default=3, metadata=_at_least(1))
-    shared_critic: bool = False
     learning_rate_schedule: ScheduleType = ScheduleType.LINEAR
     beta_schedule: ScheduleType = ScheduleType.LINEAR
     epsilon_schedule: ScheduleType = ScheduleType.LINEAR
 
 @dataclass
-class POCASettings(OnPolicyHyperparamSettings):
+class PPOSettings(ClippedPolicyHyperparamSettings):
+    "`trainer_type: ppo`; `shared_critic` puts policy and value heads on one network body."
+    shared_critic: bool = False
+
+@dataclass
+class POCASettings(ClippedPolicyHyperparamSettings):
     "`trainer_type: poca` (PPO's settings without `shared_critic`)"
-    beta: float = field(default=5.0e-3, metadata=_at_least(0))
-    epsilon: float = field(default=0.2, metadata=_positive())
-    lambd: float = field(default=0.95, metadata=_unit())
-    num_epoch: int = field(default=3, metadata=_at_least(1))
-    learning_rate_schedule: ScheduleType = ScheduleType.LINEAR
-    beta_schedule: ScheduleType = ScheduleType.LINEAR
-    epsilon_schedule: ScheduleType = ScheduleType.LINEAR
 
 @dataclass
 class SACSettings(OffPolicyHyperparamSettings):
@@ -417,7 +416,7 @@ def _inherit_schedules(trainer_type: str, hp: Mapping) -> dict:
         for k in ('beta_schedule', 'epsilon_schedule'): hp.setdefault(k, hp['learning_rate_schedule'])
     return hp
 
-# %% ../nbs/01_settings.ipynb #1f0a0601
+# %% ../nbs/01_settings.ipynb #0db32c62
 def _default_reward_signals(): return {RewardSignalType.EXTRINSIC: RewardSignalSettings()}
 
 @dataclass
@@ -450,30 +449,31 @@ class TrainerSettings(Settings):
                 raise TrainerConfigError('even_checkpoints needs keep_checkpoints >= 1', ['keep_checkpoints'])
             self.checkpoint_interval = int(self.max_steps / self.keep_checkpoints)
 
-    @classmethod
-    def _from_raw(cls, d, trainer_types: Optional[Mapping] = None):
-        _check_keys(cls, {k: v for k, v in d.items() if k != 'framework'} if isinstance(d, Mapping) else d)
-        d = dict(d)
-        if 'framework' in d:
-            warnings.warn("'framework' is deprecated and ignored: agents_nb always uses PyTorch", TrainerConfigWarning)
-            del d['framework']
-        tt, hp = d.get('trainer_type'), d.get('hyperparameters')
-        if tt is not None:
-            d['trainer_type'] = tt = _with_key('trainer_type', _to_str, tt)
-            hp_cls = _with_key('trainer_type', _hyperparameter_class, tt, trainer_types)
-            if hp is None: d['hyperparameters'] = hp_cls()
-        if hp is not None and not isinstance(hp, HyperparamSettings):
-            if tt is None: raise TrainerConfigError('Hyperparameters were specified but no trainer_type was given.', ['hyperparameters'])
-            if isinstance(hp, Mapping): hp = _inherit_schedules(tt, hp)
-            d['hyperparameters'] = _with_key('hyperparameters', _from_mapping, hp_cls, hp)
-        return cls(**d)
+# %% ../nbs/01_settings.ipynb #eb6c56a1
+@patch(cls_method=True)
+def _from_raw(cls: TrainerSettings, d, trainer_types: Optional[Mapping] = None):
+    _check_keys(cls, {k: v for k, v in d.items() if k != 'framework'} if isinstance(d, Mapping) else d)
+    d = dict(d)
+    if 'framework' in d:
+        warnings.warn("'framework' is deprecated and ignored: agents_nb always uses PyTorch", TrainerConfigWarning)
+        del d['framework']
+    tt, hp = d.get('trainer_type'), d.get('hyperparameters')
+    if tt is not None:
+        d['trainer_type'] = tt = _with_key('trainer_type', _to_str, tt)
+        hp_cls = _with_key('trainer_type', _hyperparameter_class, tt, trainer_types)
+        if hp is None: d['hyperparameters'] = hp_cls()
+    if hp is not None and not isinstance(hp, HyperparamSettings):
+        if tt is None: raise TrainerConfigError('Hyperparameters were specified but no trainer_type was given.', ['hyperparameters'])
+        if isinstance(hp, Mapping): hp = _inherit_schedules(tt, hp)
+        d['hyperparameters'] = _with_key('hyperparameters', _from_mapping, hp_cls, hp)
+    return cls(**d)
 
-    @classmethod
-    def from_dict(cls, d, trainer_types: Optional[Mapping] = None):
-        "Read one behavior's entry; `trainer_types` adds hyperparameter classes for extra trainer types."
-        return cls._from_raw(d, trainer_types)
+@patch(cls_method=True)
+def from_dict(cls: TrainerSettings, d, trainer_types: Optional[Mapping] = None):
+    "Read one behavior's entry; `trainer_types` adds hyperparameter classes for extra trainer types."
+    return cls._from_raw(d, trainer_types)
 
-# %% ../nbs/01_settings.ipynb #9ad5c333
+# %% ../nbs/01_settings.ipynb #3b0f1913
 @dataclass
 class ParameterRandomizationSettings(Settings):
     "Base of the samplers; reads `{sampler_type, sampler_parameters}` or a bare number (a constant)."
@@ -531,7 +531,7 @@ class MultiRangeUniformSettings(ParameterRandomizationSettings):
 
 _SAMPLERS = {c.sampler_type: c for c in (ConstantSettings, UniformSettings, GaussianSettings, MultiRangeUniformSettings)}
 
-# %% ../nbs/01_settings.ipynb #227559f5
+# %% ../nbs/01_settings.ipynb #7db95f4e
 @dataclass
 class CompletionCriteriaSettings(Settings):
     "When a lesson is done: `measure` (progress or reward) above `threshold` after `min_lesson_length` episodes."
@@ -561,7 +561,7 @@ class CompletionCriteriaSettings(Settings):
         if self.signal_smoothing: m = 0.25 * smoothing + 0.75 * m; smoothing = m
         return m > self.threshold, smoothing
 
-# %% ../nbs/01_settings.ipynb #4892895c
+# %% ../nbs/01_settings.ipynb #6a976856
 @dataclass
 class Lesson(Settings):
     "One lesson of a curriculum: a sampler `value`, a `name`, and the criteria that end it."
@@ -592,7 +592,7 @@ def _structure_environment_parameters(self, v):
         return EnvironmentParameterSettings([Lesson(structure(p, ParameterRandomizationSettings), name)])
     return {_to_str(k): _with_key(k, one, _to_str(k), p) for k, p in v.items()}
 
-# %% ../nbs/01_settings.ipynb #2a73b84c
+# %% ../nbs/01_settings.ipynb #5cf44923
 @dataclass
 class CheckpointSettings(Settings):
     "`checkpoint_settings`: the run id, its results folder, and resume / force / initialize-from / inference."
@@ -624,7 +624,7 @@ class CheckpointSettings(Settings):
                           'so resume is ignored.', TrainerConfigWarning)
             self.resume = False
 
-# %% ../nbs/01_settings.ipynb #12f4d6eb
+# %% ../nbs/01_settings.ipynb #89ecfe54
 @dataclass
 class EnvironmentSettings(Settings):
     "`env_settings`: which environment, how many copies, seeds and the worker restart policy."
@@ -666,7 +666,7 @@ class TorchSettings(Settings):
         if self.device is not None and not re.fullmatch(r'[a-z_]+(:\d+)?', self.device):
             raise TrainerConfigError(f"'{self.device}' is not a device name (cpu, cuda, cuda:N, mps, ...)", ['device'])
 
-# %% ../nbs/01_settings.ipynb #91ef04b4
+# %% ../nbs/01_settings.ipynb #db4e610c
 def deep_update_dict(d: dict, update: Mapping) -> None:
     "Merge `update` into `d` in place: nested mappings merge, anything else overwrites."
     for k, v in update.items():
@@ -674,7 +674,7 @@ def deep_update_dict(d: dict, update: Mapping) -> None:
             d[k] = dict(d[k]); deep_update_dict(d[k], v)
         else: d[k] = v
 
-# %% ../nbs/01_settings.ipynb #9819c933
+# %% ../nbs/01_settings.ipynb #d2a1c876
 class BehaviorDict(dict):
     "`behaviors`: name -> `TrainerSettings`, answering missing names from `default_settings` (see above)."
     def __init__(self, *args, default_settings: Optional[TrainerSettings] = None, config_specified: bool = True,
@@ -718,7 +718,7 @@ def _behaviors_from_raw(v, default: Optional[TrainerSettings], trainer_types: Op
 
 def _structure_behaviors(self, v): return _behaviors_from_raw(v, self.default_settings)
 
-# %% ../nbs/01_settings.ipynb #fa00631a
+# %% ../nbs/01_settings.ipynb #43aee266
 def _structure_default_settings(self, v):
     return v if v is None or isinstance(v, TrainerSettings) else TrainerSettings._from_raw(v)
 
@@ -761,7 +761,7 @@ class RunOptions(Settings):
         "Write `as_dict()` as YAML, atomically (a crash never leaves half a file)."
         _atomic_write(path, self.to_yaml())
 
-# %% ../nbs/01_settings.ipynb #38752cd7
+# %% ../nbs/01_settings.ipynb #864656ab
 class _StrictLoader(yaml.SafeLoader):
     "SafeLoader that refuses duplicate keys in a mapping."
     def construct_mapping(self, node, deep=False):
@@ -811,7 +811,7 @@ def load_config(path) -> dict:
     if not isinstance(d, Mapping): raise TrainerConfigError(f'expected a mapping at the top of the file, got {_describe(d)}', source=path)
     return d
 
-# %% ../nbs/01_settings.ipynb #60bacddb
+# %% ../nbs/01_settings.ipynb #ac4a074a
 _CLI_FLAGS = [
     # (flags, section or None for the top level, field, argparse keywords)
     (('--env',), 'env_settings', 'env_path', dict(metavar='ENV', help='environment to train on: a registry id (builtin:NAME, gym:ID, pettingzoo:MODULE) or the path of a Unity build')),
@@ -849,7 +849,7 @@ _CLI_FLAGS = [
 _GROUPS = {'env_settings': 'environment', 'checkpoint_settings': 'run and checkpoints', 'engine_settings': 'Unity engine',
            'torch_settings': 'torch', None: 'other'}
 
-# %% ../nbs/01_settings.ipynb #0e70168c
+# %% ../nbs/01_settings.ipynb #d36c50a4
 class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are `TrainerConfigError`s."
     def error(self, message): raise TrainerConfigError(message)
@@ -876,8 +876,9 @@ def _parse_argv(argv) -> Tuple[Optional[str], dict]:
     typed = vars(ns)
     return typed.pop('trainer_config_path', None), typed
 
-# %% ../nbs/01_settings.ipynb #4aafd08a
-def _from_argv(cls, argv, trainer_types: Optional[Mapping] = None) -> 'RunOptions':
+# %% ../nbs/01_settings.ipynb #a64b3721
+@patch(cls_method=True)
+def from_argv(cls: RunOptions, argv, trainer_types: Optional[Mapping] = None) -> RunOptions:
     "Build RunOptions exactly as `agents-nb-learn ARGV` would."
     path, typed = _parse_argv(argv)
     for flag in [typed.pop('_removed')] if '_removed' in typed else []:
@@ -904,5 +905,3 @@ def _from_argv(cls, argv, trainer_types: Optional[Mapping] = None) -> 'RunOption
         for ts in [opts.default_settings, *opts.behaviors.values()]:
             if ts is not None: ts.network_settings.deterministic = True
     return opts
-
-RunOptions.from_argv = classmethod(_from_argv)
