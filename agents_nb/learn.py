@@ -12,9 +12,12 @@ import agents_nb
 from .core import *
 from .settings import *
 
-# %% ../nbs/14_learn.ipynb #a28831ff
+# %% ../nbs/14_learn.ipynb #d68ce20c
 def validate_existing_directories(output_path: str, resume: bool, force: bool, init_path: Optional[str] = None):
     "Raise `RunDirectoryError` when the run folder does not allow what was asked."
+    for p in (os.path.dirname(output_path), output_path):
+        if p and os.path.exists(p) and not os.path.isdir(p):
+            raise RunDirectoryError(f'{p} is a file, so the run folder {output_path} cannot be created there.')
     exists = os.path.isdir(output_path)
     if exists and not (resume or force):
         raise RunDirectoryError(f'Previous data from this run ID was found ({output_path}). Either specify a new run ID, '

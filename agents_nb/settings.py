@@ -14,8 +14,8 @@ __all__ = ['ENCODER_GROUP', 'TRAINER_TYPE_GROUP', 'BUILTIN_TRAINER_TYPES', 'Enco
            'EnvironmentSettings', 'EngineSettings', 'TorchSettings', 'deep_update_dict', 'BehaviorDict', 'RunOptions',
            'load_config', 'build_parser']
 
-# %% ../nbs/01_settings.ipynb #43f6da86
-import argparse, copy, dataclasses, enum, logging, math, os, re, tempfile, warnings
+# %% ../nbs/01_settings.ipynb #318a5bbb
+import argparse, copy, dataclasses, enum, logging, math, os, re, reprlib, tempfile, warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -26,12 +26,13 @@ from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union, get_args, 
 import yaml
 from .core import *
 
-# %% ../nbs/01_settings.ipynb #dad9c17d
+# %% ../nbs/01_settings.ipynb #a8dfc499
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlevel, _short.maxlong = 60, 60, 3, 40
+
 def _describe(v) -> str:
-    "A short 'type value' description of a bad value for error messages."
-    if v is None: return 'null'
-    r = repr(v)
-    return f'{type(v).__name__} {r if len(r) <= 60 else r[:57] + "..."}'
+    "A short 'type value' description of a bad value for error messages (bounded, whatever `v` is)."
+    return 'null' if v is None else f'{type(v).__name__} {_short.repr(v)}'
 
 def _bad(expected: str, v) -> TrainerConfigError:
     return TrainerConfigError(f'expected {expected}, got {_describe(v)}')
@@ -40,6 +41,7 @@ def _to_float(v) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, str)): raise _bad('a number', v)
     try: x = float(v)
     except ValueError: raise _bad('a number', v) from None
+    except OverflowError: raise _bad('a number that fits a float', v) from None
     if not math.isfinite(x): raise _bad('a finite number', v)
     return x
 
@@ -349,7 +351,7 @@ class RewardSignalType(_StrEnum):
         return {'extrinsic': RewardSignalSettings, 'gail': GAILSettings,
                 'curiosity': CuriositySettings, 'rnd': RNDSettings}[self.value]
 
-# %% ../nbs/01_settings.ipynb #8aa31375
+# %% ../nbs/01_settings.ipynb #529457e4
 def _structure_reward_signals(self, v):
     if not isinstance(v, Mapping): raise _bad('a mapping of reward signals', v)
     out = {}
@@ -360,10 +362,12 @@ def _structure_reward_signals(self, v):
             if isinstance(sv, RewardSignalSettings):
                 if type(sv) is not cls: raise TrainerConfigError(f'{kind.value} takes {cls.__name__}, got {type(sv).__name__}')
                 return kind, sv
-            if isinstance(sv, Mapping) and sv.get('encoding_size') is not None and 'network_settings' not in sv:
+            if isinstance(sv, Mapping) and sv.get('encoding_size') is not None:
                 warnings.warn(f"reward_signals.{kind.value}.encoding_size is deprecated: use network_settings.hidden_units",
                               TrainerConfigWarning)
-                sv = {**sv, 'network_settings': {'hidden_units': sv['encoding_size']}}
+                size = _with_key('encoding_size', _to_int, sv['encoding_size'])
+                if size < 1: raise TrainerConfigError(f'must be >= 1, got {size}', ['encoding_size'])
+                if 'network_settings' not in sv: sv = {**sv, 'network_settings': {'hidden_units': size}}
             return kind, _from_mapping(cls, sv)
         kind, settings = _with_key(key, one)
         out[kind] = settings
@@ -416,7 +420,7 @@ def _inherit_schedules(trainer_type: str, hp: Mapping) -> dict:
         for k in ('beta_schedule', 'epsilon_schedule'): hp.setdefault(k, hp['learning_rate_schedule'])
     return hp
 
-# %% ../nbs/01_settings.ipynb #0db32c62
+# %% ../nbs/01_settings.ipynb #4fcede26
 def _default_reward_signals(): return {RewardSignalType.EXTRINSIC: RewardSignalSettings()}
 
 @dataclass
@@ -447,9 +451,9 @@ class TrainerSettings(Settings):
         if self.even_checkpoints:
             if self.keep_checkpoints < 1:
                 raise TrainerConfigError('even_checkpoints needs keep_checkpoints >= 1', ['keep_checkpoints'])
-            self.checkpoint_interval = int(self.max_steps / self.keep_checkpoints)
+            self.checkpoint_interval = max(1, self.max_steps // self.keep_checkpoints)
 
-# %% ../nbs/01_settings.ipynb #eb6c56a1
+# %% ../nbs/01_settings.ipynb #59632649
 @patch(cls_method=True)
 def _from_raw(cls: TrainerSettings, d, trainer_types: Optional[Mapping] = None):
     _check_keys(cls, {k: v for k, v in d.items() if k != 'framework'} if isinstance(d, Mapping) else d)
@@ -458,6 +462,7 @@ def _from_raw(cls: TrainerSettings, d, trainer_types: Optional[Mapping] = None):
         warnings.warn("'framework' is deprecated and ignored: agents_nb always uses PyTorch", TrainerConfigWarning)
         del d['framework']
     tt, hp = d.get('trainer_type'), d.get('hyperparameters')
+    if 'hyperparameters' in d and hp is None: raise _bad('a mapping of hyperparameters', None).prepend('hyperparameters')
     if tt is not None:
         d['trainer_type'] = tt = _with_key('trainer_type', _to_str, tt)
         hp_cls = _with_key('trainer_type', _hyperparameter_class, tt, trainer_types)
@@ -561,7 +566,7 @@ class CompletionCriteriaSettings(Settings):
         if self.signal_smoothing: m = 0.25 * smoothing + 0.75 * m; smoothing = m
         return m > self.threshold, smoothing
 
-# %% ../nbs/01_settings.ipynb #6a976856
+# %% ../nbs/01_settings.ipynb #173276ad
 @dataclass
 class Lesson(Settings):
     "One lesson of a curriculum: a sampler `value`, a `name`, and the criteria that end it."
@@ -590,9 +595,9 @@ def _structure_environment_parameters(self, v):
         if isinstance(p, EnvironmentParameterSettings): return p
         if isinstance(p, Mapping) and 'curriculum' in p: return _from_mapping(EnvironmentParameterSettings, p)
         return EnvironmentParameterSettings([Lesson(structure(p, ParameterRandomizationSettings), name)])
-    return {_to_str(k): _with_key(k, one, _to_str(k), p) for k, p in v.items()}
+    return {name: _with_key(name, one, name, p) for name, p in ((_with_key(k, _to_str, k), p) for k, p in v.items())}
 
-# %% ../nbs/01_settings.ipynb #5cf44923
+# %% ../nbs/01_settings.ipynb #a40a2db8
 @dataclass
 class CheckpointSettings(Settings):
     "`checkpoint_settings`: the run id, its results folder, and resume / force / initialize-from / inference."
@@ -604,6 +609,13 @@ class CheckpointSettings(Settings):
     train_model: bool = False
     inference: bool = False
     results_dir: str = 'results'
+
+    def _validate(self):
+        for name in ('run_id', 'initialize_from'):
+            v = getattr(self, name)
+            if v is not None and (v in ('', '.', '..') or '/' in v or '\\' in v or '\0' in v):
+                raise TrainerConfigError(f'{v!r} is not a run name: it becomes a folder inside results_dir, so it must be '
+                                         'non-empty and contain no path separator', [name])
 
     @property
     def write_path(self) -> str: return os.path.join(self.results_dir, self.run_id)
@@ -674,13 +686,17 @@ def deep_update_dict(d: dict, update: Mapping) -> None:
             d[k] = dict(d[k]); deep_update_dict(d[k], v)
         else: d[k] = v
 
-# %% ../nbs/01_settings.ipynb #d2a1c876
+# %% ../nbs/01_settings.ipynb #e799ee7a
 class BehaviorDict(dict):
     "`behaviors`: name -> `TrainerSettings`, answering missing names from `default_settings` (see above)."
     def __init__(self, *args, default_settings: Optional[TrainerSettings] = None, config_specified: bool = True,
                  deterministic: bool = False, **kw):
         super().__init__(*args, **kw)
         self.default_settings, self.config_specified, self.deterministic = default_settings, config_specified, deterministic
+
+    def set_config_specified(self, flag: bool):
+        "ML-Agents' spelling of `config_specified = flag`."
+        self.config_specified = flag
 
     def __missing__(self, name):
         if self.default_settings is not None: ts = copy.deepcopy(self.default_settings)
@@ -695,6 +711,8 @@ class BehaviorDict(dict):
         if self.deterministic: ts.network_settings.deterministic = True
         self[name] = ts
         return ts
+
+TrainerSettings.DefaultTrainerDict = BehaviorDict  # ML-Agents' name
 
 def _behavior_from_raw(raw, default: Optional[TrainerSettings], trainer_types: Optional[Mapping]) -> TrainerSettings:
     "One behavior's YAML, merged over `default` when there is one."
@@ -761,7 +779,7 @@ class RunOptions(Settings):
         "Write `as_dict()` as YAML, atomically (a crash never leaves half a file)."
         _atomic_write(path, self.to_yaml())
 
-# %% ../nbs/01_settings.ipynb #864656ab
+# %% ../nbs/01_settings.ipynb #1fe4d8e3
 class _StrictLoader(yaml.SafeLoader):
     "SafeLoader that refuses duplicate keys in a mapping."
     def construct_mapping(self, node, deep=False):
@@ -795,13 +813,17 @@ def load_config(path) -> dict:
     path = os.fspath(path)
     try:
         with open(path, encoding='utf-8') as f: text = f.read()
-    except OSError:
-        raise TrainerConfigError(f'Config file could not be found at {os.path.abspath(path)}.') from None
+    except IsADirectoryError:
+        raise TrainerConfigError(f'{path} is a folder, not a YAML config file.') from None
     except UnicodeDecodeError:
         raise TrainerConfigError(f'There was an error decoding the config file {path}: make sure it is UTF-8 encoded.') from None
+    except (OSError, ValueError):  # ValueError: a path with a NUL byte
+        raise TrainerConfigError(f'Config file could not be found at {os.path.abspath(path)}.') from None
     try: d = yaml.load(text, Loader=_StrictLoader)
     except TrainerConfigError as e:
         e.source = path; raise
+    except RecursionError:
+        raise TrainerConfigError('the YAML is nested too deeply to be a configuration', source=path) from None
     except yaml.YAMLError as e:
         mark = getattr(e, 'problem_mark', None)
         where = f' line {mark.line + 1}, column {mark.column + 1}' if mark is not None else ''
@@ -849,7 +871,7 @@ _CLI_FLAGS = [
 _GROUPS = {'env_settings': 'environment', 'checkpoint_settings': 'run and checkpoints', 'engine_settings': 'Unity engine',
            'torch_settings': 'torch', None: 'other'}
 
-# %% ../nbs/01_settings.ipynb #d36c50a4
+# %% ../nbs/01_settings.ipynb #9f8df863
 class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are `TrainerConfigError`s."
     def error(self, message): raise TrainerConfigError(message)
@@ -862,11 +884,14 @@ def build_parser(prog: str = 'agents-nb-learn') -> argparse.ArgumentParser:
     groups = {}
     for flags, section, name, kw in _CLI_FLAGS:
         g = groups.get(section) or groups.setdefault(section, p.add_argument_group(_GROUPS[section]))
+        if kw.get('action') is None and 'metavar' not in kw: kw = {**kw, 'metavar': name.upper()}
         g.add_argument(*flags, dest=name if section is None else f'{section}.{name}', **kw)
     return p
 
 def _parse_argv(argv) -> Tuple[Optional[str], dict]:
     "The config path and a dict `{dest: value}` of the flags that were typed."
+    if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
+        raise TypeError(f'argv must be a list of strings (as in sys.argv[1:]), got {_describe(argv)}')
     p = build_parser()
     ns, unknown = p.parse_known_args(list(argv))
     if unknown:
@@ -876,7 +901,7 @@ def _parse_argv(argv) -> Tuple[Optional[str], dict]:
     typed = vars(ns)
     return typed.pop('trainer_config_path', None), typed
 
-# %% ../nbs/01_settings.ipynb #a64b3721
+# %% ../nbs/01_settings.ipynb #a7699aec
 @patch(cls_method=True)
 def from_argv(cls: RunOptions, argv, trainer_types: Optional[Mapping] = None) -> RunOptions:
     "Build RunOptions exactly as `agents-nb-learn ARGV` would."
@@ -889,7 +914,8 @@ def from_argv(cls: RunOptions, argv, trainer_types: Optional[Mapping] = None) ->
         if '.' not in dest: d[dest] = value; continue
         section, name = dest.split('.')
         sec = d.get(section)
-        d[section] = {**(sec if isinstance(sec, Mapping) else {}), name: value}
+        if sec is not None and not isinstance(sec, Mapping): continue  # a broken section stays, to be reported below
+        d[section] = {**(sec or {}), name: value}
     if typed.get('checkpoint_settings.train_model'):
         warnings.warn('--train is deprecated: training is the default, use --inference to run without it.', TrainerConfigWarning)
     try: opts = cls.from_dict(d, trainer_types)
