@@ -901,7 +901,7 @@ def _parse_argv(argv) -> Tuple[Optional[str], dict]:
     typed = vars(ns)
     return typed.pop('trainer_config_path', None), typed
 
-# %% ../nbs/01_settings.ipynb #a7699aec
+# %% ../nbs/01_settings.ipynb #07323971
 @patch(cls_method=True)
 def from_argv(cls: RunOptions, argv, trainer_types: Optional[Mapping] = None) -> RunOptions:
     "Build RunOptions exactly as `agents-nb-learn ARGV` would."
@@ -914,7 +914,7 @@ def from_argv(cls: RunOptions, argv, trainer_types: Optional[Mapping] = None) ->
         if '.' not in dest: d[dest] = value; continue
         section, name = dest.split('.')
         sec = d.get(section)
-        if sec is not None and not isinstance(sec, Mapping): continue  # a broken section stays, to be reported below
+        if section in d and not isinstance(sec, Mapping): continue  # a broken section stays, to be reported below
         d[section] = {**(sec or {}), name: value}
     if typed.get('checkpoint_settings.train_model'):
         warnings.warn('--train is deprecated: training is the default, use --inference to run without it.', TrainerConfigWarning)
