@@ -84,14 +84,14 @@ def set_seed(seed: int):
     import numpy as np, torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/00_core.ipynb #ed0f8354
+# %% ../nbs/00_core.ipynb #b20f5836
 def get_device(device: str | None = None):
     "The `torch.device` for `torch_settings.device`: `None` picks cuda when available, else cpu."
     import torch
     where = ['torch_settings', 'device']
     if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try: dev = torch.device(device)
-    except (RuntimeError, TypeError) as e:
+    except (RuntimeError, TypeError):
         raise TrainerConfigError(f"'{device}' is not a torch device (try cpu, cuda or cuda:0)", where) from None
     if dev.type == 'cuda':
         n = torch.cuda.device_count()
