@@ -26,13 +26,13 @@ SUCCESS_REWARD = 1.0 + MIN_STEPS * TIME_PENALTY
 
 def clamp(x, lo, hi): return max(lo, min(x, hi))
 
-# %% ../../nbs/02a_envs.simple.ipynb #c3672896
+# %% ../../nbs/02a_envs.simple.ipynb #98aa96c6
 class SimpleEnvironment(StepsEnv):
     "ML-Agents' one-dimensional walk to the goal wall (`simple_test_envs.SimpleEnvironment`)."
     def __init__(self, brain_names: Sequence[str] = ('1D',), step_size: float = STEP_SIZE, num_visual: int = 0, num_vector: int = 1,
                  num_var_len: int = 0, vis_obs_size: Sequence[int] = VIS_OBS_SIZE, vec_obs_size: int = OBS_SIZE,
                  var_len_obs_size: Sequence[int] = VAR_LEN_SIZE, action_sizes: Sequence[int] = (1, 0),
-                 goal_indices: Optional[Sequence[int]] = None):
+                 goal_indices: Optional[Sequence[int]] = None, seed: Optional[int] = None):
         super().__init__()
         if isinstance(brain_names, str): brain_names = [brain_names]
         self.names, self.step_size = list(brain_names), float(step_size)
@@ -47,8 +47,8 @@ class SimpleEnvironment(StepsEnv):
         self.goal_indices = list(goal_indices or [])
         self.behavior_spec = BehaviorSpec(self._make_observation_specs(), self.action_spec)
         for n in self.names: self._specs[n] = self.behavior_spec
-        self.random = random.Random(str((self.names, step_size, num_visual, num_vector, num_var_len, vis_obs_size,
-                                         vec_obs_size, var_len_obs_size, action_sizes)))
+        config = (self.names, step_size, num_visual, num_vector, num_var_len, vis_obs_size, vec_obs_size, var_len_obs_size, action_sizes)
+        self.random = random.Random(str(config if seed is None else config + (seed,)))
         self.goal: Dict[str, int] = {}
         self.positions: Dict[str, List[float]] = {}
         self.step_count: Dict[str, int] = {}
@@ -118,23 +118,24 @@ class SimpleEnvironment(StepsEnv):
             self._reset_agent(name)
             self._steps[name] = self._make_batched_step(name, False, 0.0, 0.0)
 
-# %% ../../nbs/02a_envs.simple.ipynb #1fd2287c
+# %% ../../nbs/02a_envs.simple.ipynb #a8790b50
 class MemoryEnvironment(SimpleEnvironment):
     "The walk with the goal shown only for the first steps: it needs memory (`simple_test_envs.MemoryEnvironment`)."
     num_show_steps = 2
-    def __init__(self, brain_names: Sequence[str] = ('1D',), action_sizes: Sequence[int] = (1, 0), step_size: float = STEP_SIZE):
-        super().__init__(brain_names, step_size=step_size, num_visual=0, num_vector=1, action_sizes=action_sizes)
+    def __init__(self, brain_names: Sequence[str] = ('1D',), action_sizes: Sequence[int] = (1, 0), step_size: float = STEP_SIZE,
+                 seed: Optional[int] = None):
+        super().__init__(brain_names, step_size=step_size, num_visual=0, num_vector=1, action_sizes=action_sizes, seed=seed)
 
     def _observation_value(self, name: str) -> float:
         return self.goal[name] if self.step_count[name] <= self.num_show_steps else 0.0
 
-# %% ../../nbs/02a_envs.simple.ipynb #87ab5255
+# %% ../../nbs/02a_envs.simple.ipynb #8ebca5a7
 class MultiAgentEnvironment(StepsEnv):
     "`num_agents` walkers in one group, for MA-POCA (`simple_test_envs.MultiAgentEnvironment`)."
     def __init__(self, brain_names: Sequence[str] = ('1D',), step_size: float = STEP_SIZE, num_visual: int = 0, num_vector: int = 1,
                  num_var_len: int = 0, vis_obs_size: Sequence[int] = VIS_OBS_SIZE, vec_obs_size: int = OBS_SIZE,
                  var_len_obs_size: Sequence[int] = VAR_LEN_SIZE, action_sizes: Sequence[int] = (1, 0), num_agents: int = 2,
-                 goal_indices: Optional[Sequence[int]] = None):
+                 goal_indices: Optional[Sequence[int]] = None, seed: Optional[int] = None):
         super().__init__()
         if isinstance(brain_names, str): brain_names = [brain_names]
         if num_agents < 1: raise UnityEnvironmentException(f'num_agents must be at least 1; got {num_agents}.')
@@ -144,7 +145,7 @@ class MultiAgentEnvironment(StepsEnv):
         self.final_rewards: Dict[str, List[float]] = {n: [] for n in self.names}
         for name in self.names:
             self.envs[name] = [SimpleEnvironment([name], step_size, num_visual, num_vector, num_var_len, vis_obs_size, vec_obs_size,
-                                                 var_len_obs_size, action_sizes, goal_indices) for _ in range(self.num_agents)]
+                                                 var_len_obs_size, action_sizes, goal_indices, seed) for _ in range(self.num_agents)]
             self.dones[name] = np.zeros(self.num_agents, bool)
         self.behavior_spec = self.envs[self.names[0]][0].behavior_spec
         self.action_spec = self.behavior_spec.action_spec
@@ -191,7 +192,7 @@ class MultiAgentEnvironment(StepsEnv):
             for env in self.envs[name]: env.reset()
             self._batch(name, [], [])
 
-# %% ../../nbs/02a_envs.simple.ipynb #6b0391c4
+# %% ../../nbs/02a_envs.simple.ipynb #04bde43d
 class DemoStep(NamedTuple):
     "One recorded step: the batches the agent saw and the action it took."
     decision: DecisionSteps
@@ -201,8 +202,8 @@ class DemoStep(NamedTuple):
 class RecordEnvironment(SimpleEnvironment):
     "The walk, recording its last `n_demos` steps per behavior (`simple_test_envs.RecordEnvironment`)."
     def __init__(self, brain_names: Sequence[str] = ('1D',), step_size: float = STEP_SIZE, num_visual: int = 0, num_vector: int = 1,
-                 action_sizes: Sequence[int] = (1, 0), n_demos: int = 30):
-        super().__init__(brain_names, step_size=step_size, num_visual=num_visual, num_vector=num_vector, action_sizes=action_sizes)
+                 action_sizes: Sequence[int] = (1, 0), n_demos: int = 30, seed: Optional[int] = None):
+        super().__init__(brain_names, step_size=step_size, num_visual=num_visual, num_vector=num_vector, action_sizes=action_sizes, seed=seed)
         self.n_demos = int(n_demos)
         self.demonstration_steps: Dict[str, deque] = {n: deque(maxlen=self.n_demos) for n in self.names}
 
