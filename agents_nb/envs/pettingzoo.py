@@ -77,7 +77,7 @@ def _is_turn_based(env) -> bool:
     "True for PettingZoo's AEC (turn-based) environments."
     return hasattr(env, 'agent_iter') and hasattr(env, 'last')
 
-# %% ../../nbs/02c_envs.pettingzoo.ipynb #0db817e5
+# %% ../../nbs/02c_envs.pettingzoo.ipynb #bdf1a1a9
 class PettingZooEnv(StepsEnv):
     "A PettingZoo environment (parallel or turn-based) as `BaseEnv` behaviors; `num_areas` copies side by side."
     def __init__(self, env: Union[str, Callable, Any], num_areas: int = 1, seed: Optional[int] = 0,
@@ -142,20 +142,24 @@ class PettingZooEnv(StepsEnv):
             for p, v in values.items(): setattr(self.envs[k].unwrapped, p, v)
         else: mode(self.envs[k], values)
 
+    def _row(self, k, a, obs, reward, *interrupted):
+        "A row `(area, agent, id, obs, reward[, interrupted])`; the id is read now, before the area may reset."
+        return (k, a, self._ids[k][a], obs, float(reward), *interrupted)
+
     def _emit(self, dec_rows, term_rows):
-        "Build the batches of every behavior from rows `(area, agent, obs, reward[, interrupted])`."
+        "Build the batches of every behavior from rows made by `_row`."
         for b, spec in self._specs.items():
             ocodec = self._codecs[b][0]
             drows = [r for r in dec_rows if self.behavior_of[r[1]] == b]
             trows = [r for r in term_rows if self.behavior_of[r[1]] == b]
-            def ids(rows): return np.array([self._ids[k][a] for k, a, *_ in rows], np.int32)
+            def ids(rows): return np.array([r[2] for r in rows], np.int32)
             def groups(rows): return np.array([k * self.n_teams + self.team_of[a] + 1 for k, a, *_ in rows], np.int32)
-            def rewards(rows): return np.array([r[3] for r in rows], np.float32)
-            dbatch = stack_obs([r[2] for r in drows], ocodec.space)
+            def rewards(rows): return np.array([r[4] for r in rows], np.float32)
+            dbatch = stack_obs([r[3] for r in drows], ocodec.space)
             mask = ocodec.mask(dbatch, spec.action_spec.discrete_branches)
             dec = DecisionSteps(ocodec.encode(dbatch), rewards(drows), ids(drows), mask, groups(drows), np.zeros(len(drows)))
-            tbatch = stack_obs([r[2] for r in trows], ocodec.space)
-            term = TerminalSteps(ocodec.encode(tbatch), rewards(trows), np.array([r[4] for r in trows], bool), ids(trows),
+            tbatch = stack_obs([r[3] for r in trows], ocodec.space)
+            term = TerminalSteps(ocodec.encode(tbatch), rewards(trows), np.array([r[5] for r in trows], bool), ids(trows),
                                  groups(trows), np.zeros(len(trows)))
             self._steps[b] = (dec, term)
             self._rows[b] = [(k, a) for k, a, *_ in drows]
@@ -178,7 +182,7 @@ class PettingZooEnv(StepsEnv):
         for k in range(self.num_areas):
             self._start_area(k)
             dec_rows += self._advance_turns(k, []) if self.turn_based else \
-                [(k, a, self._last_obs[k][a], 0.0) for a in self.envs[k].agents]
+                [self._row(k, a, self._last_obs[k][a], 0.0) for a in self.envs[k].agents]
         self._first_reset = False
         self._emit(dec_rows, [])
 
@@ -198,16 +202,16 @@ class PettingZooEnv(StepsEnv):
             o = obs.get(a, self._last_obs[k].get(a))
             self._last_obs[k][a] = o
             if term.get(a, False) or trunc.get(a, False):
-                term_rows.append((k, a, o, float(rew.get(a, 0.0)), bool(trunc.get(a, False)) and not term.get(a, False)))
+                term_rows.append(self._row(k, a, o, rew.get(a, 0.0), bool(trunc.get(a, False)) and not term.get(a, False)))
             else:
-                dec_rows.append((k, a, o, float(rew.get(a, 0.0))))
+                dec_rows.append(self._row(k, a, o, rew.get(a, 0.0)))
         for a in env.agents:  # agents that joined during the step
             if (k, a) not in actions and a in obs:
                 if a not in self._ids[k]: self._ids[k][a] = self._next_id; self._next_id += 1
-                self._last_obs[k][a] = obs[a]; dec_rows.append((k, a, obs[a], float(rew.get(a, 0.0))))
+                self._last_obs[k][a] = obs[a]; dec_rows.append(self._row(k, a, obs[a], rew.get(a, 0.0)))
         if not env.agents:
             self._start_area(k)
-            dec_rows += [(k, a, self._last_obs[k][a], 0.0) for a in env.agents]
+            dec_rows += [self._row(k, a, self._last_obs[k][a], 0.0) for a in env.agents]
 
     def _step_turn_based(self, k, actions, dec_rows, term_rows):
         env = self.envs[k]
@@ -225,10 +229,10 @@ class PettingZooEnv(StepsEnv):
             agent = env.agent_selection
             obs, reward, terminated, truncated, _ = env.last()
             if terminated or truncated:
-                term_rows.append((k, agent, obs, float(reward), bool(truncated) and not terminated))
+                term_rows.append(self._row(k, agent, obs, reward, bool(truncated) and not terminated))
                 env.step(None)
                 continue
-            return [(k, agent, obs, float(reward))]
+            return [self._row(k, agent, obs, reward)]
 
     def close(self) -> None:
         for env in self.envs: env.close()
