@@ -260,8 +260,9 @@ class TerminalSteps(_StepsBase):
         return TerminalSteps([np.zeros((0,) + tuple(s.shape), np.float32) for s in spec.observation_specs],
                              np.zeros(0, np.float32), np.zeros(0, bool), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
 
-# %% ../../nbs/02_envs.base.ipynb #435fc71f
-def check_steps(spec: BehaviorSpec, decision: DecisionSteps, terminal: TerminalSteps, name: str = 'behavior'):
+# %% ../../nbs/02_envs.base.ipynb #c05a9ea2
+def check_steps(spec: BehaviorSpec, decision: DecisionSteps, terminal: TerminalSteps, name: str = 'behavior',
+                pixel_range: bool = True):
     "Raise `UnityObservationException` naming the first way `decision`/`terminal` break the API for `spec`."
     def fail(msg): raise UnityObservationException(f'{name}: {msg}')
     for kind, st in (('DecisionSteps', decision), ('TerminalSteps', terminal)):
@@ -270,7 +271,7 @@ def check_steps(spec: BehaviorSpec, decision: DecisionSteps, terminal: TerminalS
         for i, (o, s) in enumerate(zip(st.obs, spec.observation_specs)):
             if o.shape != (n,) + tuple(s.shape): fail(f'{kind}.obs[{i}] ({s.name}) has shape {o.shape}, expected {(n,) + tuple(s.shape)}.')
             if o.dtype != np.float32: fail(f'{kind}.obs[{i}] has dtype {o.dtype}, expected float32.')
-            if DimensionProperty.TRANSLATIONAL_EQUIVARIANCE in s.dimension_property and o.size and (o.min() < 0 or o.max() > 1):
+            if pixel_range and DimensionProperty.TRANSLATIONAL_EQUIVARIANCE in s.dimension_property and o.size and (o.min() < 0 or o.max() > 1):
                 fail(f'{kind}.obs[{i}] ({s.name}) is visual but has values outside [0, 1].')
             if not np.isfinite(o).all(): fail(f'{kind}.obs[{i}] ({s.name}) has non-finite values.')
         for field, dt in (('reward', np.float32), ('agent_id', np.int32), ('group_id', np.int32), ('group_reward', np.float32)):

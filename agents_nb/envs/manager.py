@@ -24,12 +24,14 @@ class _WorkerFailed(Exception):
 def _describe(e: BaseException) -> str:
     return f'{type(e).__name__}: {e}'
 
-# %% ../../nbs/02e_envs.manager.ipynb #a6cba6de
+# %% ../../nbs/02e_envs.manager.ipynb #3b509c9c
 def _snapshot(env: BaseEnv):
     specs = dict(env.behavior_specs)
     return specs, {name: env.get_steps(name) for name in specs}
 
-def _apply(env: BaseEnv, actions: Mapping[str, ActionTuple]):
+def _apply(env: BaseEnv, data):
+    actions, params = data
+    if params is not None: env.set_environment_parameters(params)
     for name, act in actions.items(): env.set_actions(name, act)
     env.step()
 
@@ -46,6 +48,8 @@ class InProcessWorker:
         try: return fn()
         except Exception as e:
             raise _WorkerFailed(self.worker_id, _describe(e) + '\n' + traceback.format_exc(limit=-3)) from None
+
+    def launch(self): pass
 
     def start(self):
         self.env = self._call(lambda: self.make(self.worker_id))
@@ -65,7 +69,7 @@ class InProcessWorker:
             except Exception: pass
             self.env = None
 
-# %% ../../nbs/02e_envs.manager.ipynb #3c3df687
+# %% ../../nbs/02e_envs.manager.ipynb #1367b7ac
 def _worker_main(conn, payload: bytes, worker_id: int):
     env = None
     try:
@@ -94,12 +98,17 @@ class ProcessWorker:
         self.payload, self.worker_id, self.ctx, self.timeout = cloudpickle.dumps(make), worker_id, mp.get_context(start_method), timeout
         self.process = self.conn = None
 
-    def start(self):
+    def launch(self):
+        "Start the process; `start()` waits for its environment."
+        if self.process is not None: return
         self.conn, child = self.ctx.Pipe()
         self.process = self.ctx.Process(target=_worker_main, args=(child, self.payload, self.worker_id), daemon=True,
                                         name=f'agents_nb-env-{self.worker_id}')
         self.process.start()
         child.close()
+
+    def start(self):
+        self.launch()
         return self.receive(self.timeout)
 
     def send(self, cmd: str, data=None):
@@ -154,7 +163,7 @@ class RestartPolicy:
         self.counts[worker] = self.counts.get(worker, 0) + 1
         self.times.setdefault(worker, deque()).append(self.clock())
 
-# %% ../../nbs/02e_envs.manager.ipynb #9744d08b
+# %% ../../nbs/02e_envs.manager.ipynb #61c0e218
 class EnvManager(BaseEnv):
     "Environment workers (in process or one process each) behind one `BaseEnv`, restarted by ML-Agents' policy."
     def __init__(self, make: Callable[[int], BaseEnv], num_envs: int = 1, processes: Optional[bool] = None,
@@ -170,10 +179,12 @@ class EnvManager(BaseEnv):
         self._worker_steps: List[Dict[str, Tuple[DecisionSteps, TerminalSteps]]] = [{} for _ in range(self.num_envs)]
         self._offsets = np.zeros(self.num_envs, np.int64)  # added to a restarted worker's local ids
         self._max_id = [-1] * self.num_envs
-        self._params: Optional[Dict[str, Any]] = None
+        self._params: Optional[Dict[str, Any]] = None  # every parameter set so far (a restarted worker gets them all)
+        self._new_params: Optional[Dict[str, Any]] = None  # waiting to be sent
         self._actions: Dict[str, ActionTuple] = {}
         self.workers = [self._new_worker(k) for k in range(self.num_envs)]
         try:
+            for w in self.workers: w.launch()  # processes start side by side
             for k, w in enumerate(self.workers): self._take(k, w.start())
         except _WorkerFailed as e:
             self.close()
@@ -228,8 +239,9 @@ class EnvManager(BaseEnv):
         self._actions[behavior_name] = acts
 
     def set_environment_parameters(self, params: Mapping[str, Any]) -> None:
-        "Parameters every worker applies from its next reset (sent with the next `reset()`)."
+        "Parameters every worker's environment applies from its next episode (sent with the next `step()` or `reset()`)."
         self._params = {**(self._params or {}), **dict(params)}
+        self._new_params = self._params
 
     def _worker_actions(self, k: int) -> Dict[str, ActionTuple]:
         out = {}
@@ -250,10 +262,12 @@ class EnvManager(BaseEnv):
         self._merge()
         for k, interrupted in lost.items(): self._prepend_interrupted(k, interrupted)
 
-    def step(self) -> None: self._run('step', self._worker_actions)
+    def step(self) -> None:
+        params, self._new_params = self._new_params, None
+        self._run('step', lambda k: (self._worker_actions(k), params))
 
     def reset(self) -> None:
-        params = self._params
+        params, self._new_params = self._params, None
         self._run('reset', lambda k: params)
 
     # --- restarts ----------------------------------------------------------------------
