@@ -239,3 +239,20 @@ def test_teams_override_from_env_args():
     d0, d1 = env.get_steps('agent?team=0')[0], env.get_steps('agent?team=1')[0]
     assert len(d0) == len(d1) == 2 and d0.group_id[0] != d1.group_id[0] and len(set(d0.group_id)) == 1
     env.close()
+
+
+def test_env_plugin_prefix_from_entry_point(example_plugin):
+    from agents_nb.learn import make_env_from_settings
+    from agents_nb.settings import RunOptions
+    env = make_env('walk:Hiker', num_areas=3, seed=2, step_size=0.5)
+    assert list(env.behavior_specs) == ['Hiker'] and len(env.get_steps('Hiker')[0]) == 3
+    options = RunOptions.from_argv(['--env', 'walk:Hiker', '--env-args', 'action_sizes=[0,2]'])
+    env = make_env_from_settings(options.env_settings, seed=0)
+    assert env.behavior_specs['Hiker'].action_spec == ActionSpec(0, (2, 2))
+
+
+def test_broken_env_plugin_is_named(broken_plugins):
+    from agents_nb.envs.base import UnityEnvironmentException
+    with pytest.raises(UnityEnvironmentException, match="plug-in 'brokenenv'.*failed to load: ModuleNotFoundError"):
+        make_env('brokenenv:x')
+    assert list(make_env('builtin:SimpleEnvironment').behavior_specs) == ['1D']  # the others still work

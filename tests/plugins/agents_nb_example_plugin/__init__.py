@@ -32,3 +32,11 @@ class DQNSettings(OffPolicyHyperparamSettings):
 
 class NotSettings:  # registered under a broken entry point, to test that it is refused with a warning
     pass
+
+
+def make_walk_env(name, num_areas=1, seed=0, **env_args):
+    "An environment prefix (`walk:<behavior>`): ML-Agents' walk with the behavior named by the id."
+    from agents_nb.envs.registry import AreasEnv
+    from agents_nb.envs.simple import SimpleEnvironment
+    envs = [SimpleEnvironment([name], seed=seed + k, **env_args) for k in range(num_areas)]
+    return envs[0] if num_areas == 1 else AreasEnv(envs)
