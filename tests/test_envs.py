@@ -256,3 +256,34 @@ def test_broken_env_plugin_is_named(broken_plugins):
     with pytest.raises(UnityEnvironmentException, match="plug-in 'brokenenv'.*failed to load: ModuleNotFoundError"):
         make_env('brokenenv:x')
     assert list(make_env('builtin:SimpleEnvironment').behavior_specs) == ['1D']  # the others still work
+
+
+class Respawn(Leavers):
+    "runner_1 dies at step 2 and comes back at step 4; runner_2 vanishes from env.agents at step 3 with no flag."
+    def __init__(self):
+        super().__init__(3)
+
+    def step(self, actions):
+        self.t += 1
+        obs = {a: np.array([self.t, int(a[-1])], np.float32) for a in self.agents}
+        term = {a: (a == 'runner_1' and self.t == 2) or self.t == 6 for a in self.agents}
+        rew, trunc = {a: 1.0 for a in self.agents}, {a: False for a in self.agents}
+        self.agents = [a for a in self.agents if not term[a] and not (a == 'runner_2' and self.t == 3)]
+        if self.t == 4:
+            self.agents.append('runner_1'); obs['runner_1'] = np.array([self.t, 1], np.float32)
+        return obs, rew, term, trunc, {a: {} for a in obs}
+
+
+def test_pettingzoo_agent_that_returns_is_a_new_episode_and_one_that_vanishes_ends():
+    env = PettingZooEnv(lambda: Respawn(), seed=0)
+    ledger, history = Ledger(), []
+    for t in range(6):
+        dec, term = env.get_steps('runner')
+        ledger.record(dec, term)
+        history.append((dec.agent_id.tolist(), term.agent_id.tolist(), term.interrupted.tolist()))
+        env.set_actions('runner', ActionTuple(discrete=np.zeros((len(dec), 1), np.int32)))
+        env.step()
+    assert history[2] == ([0, 2], [1], [False])  # runner_1 died
+    assert history[3] == ([0], [2], [True])  # runner_2 vanished: interrupted
+    assert history[4] == ([0, 3], [], [])  # runner_1 is back under a new id
+    assert ledger.ended == {1: False, 2: True}

@@ -15,7 +15,7 @@ from .base import *
 # %% auto #0
 __all__ = ['ObservationCodec', 'ActionCodec', 'behavior_name_for', 'GymEnv']
 
-# %% ../../nbs/02b_envs.gym.ipynb #a91d1df0
+# %% ../../nbs/02b_envs.gym.ipynb #3ad4625c
 def _leaves(space: spaces.Space, path: Tuple = ()) -> List[Tuple[Tuple, spaces.Space]]:
     "The leaf spaces of `space` with their key paths, in order."
     if isinstance(space, spaces.Dict): return [l for k, s in space.spaces.items() for l in _leaves(s, path + (k,))]
@@ -33,7 +33,7 @@ def _image_layout(box: spaces.Box) -> Optional[str]:
     s = box.shape
     if len(s) == 2 and box.dtype == np.uint8: return 'HW'
     if len(s) != 3: return None
-    if s[-1] <= 4 < s[0] or (box.dtype == np.uint8 and s[-1] <= 4): return 'HWC'
+    if s[-1] <= 4 and (s[-1] < min(s[0], s[1]) or box.dtype == np.uint8): return 'HWC'
     return 'CHW'
 
 # %% ../../nbs/02b_envs.gym.ipynb #572d0ed3
@@ -95,7 +95,7 @@ class ObservationCodec:
         allowed = np.asarray(_get(batch, self.mask_path)).reshape(-1, int(sum(branches))).astype(bool)
         return np.split(~allowed, np.cumsum(branches)[:-1], axis=1)
 
-# %% ../../nbs/02b_envs.gym.ipynb #6cd78abd
+# %% ../../nbs/02b_envs.gym.ipynb #5d19a688
 class ActionCodec:
     "ActionSpec and batched conversion for a Gymnasium action space."
     def __init__(self, space: spaces.Space):
@@ -126,6 +126,7 @@ class ActionCodec:
                 a = actions.continuous[:, sl].astype(np.float64)
                 low, high, bounded = extra
                 if bounded: a = low + (np.clip(a, -1.0, 1.0) + 1.0) * 0.5 * (high - low)
+                if np.issubdtype(s.dtype, np.integer): a = np.rint(a)  # an integer Box: the nearest value, not a cut-off
                 out.append((path, a.reshape((n,) + s.shape).astype(s.dtype)))
             else:
                 a = actions.discrete[:, sl].astype(np.int64) + extra

@@ -24,7 +24,7 @@ class _WorkerFailed(Exception):
 def _describe(e: BaseException) -> str:
     return f'{type(e).__name__}: {e}'
 
-# %% ../../nbs/02e_envs.manager.ipynb #3b509c9c
+# %% ../../nbs/02e_envs.manager.ipynb #a8fedcf2
 def _snapshot(env: BaseEnv):
     specs = dict(env.behavior_specs)
     return specs, {name: env.get_steps(name) for name in specs}
@@ -63,13 +63,13 @@ class InProcessWorker:
         fn = _apply if cmd == 'step' else _reset
         return self._call(lambda: (fn(self.env, data), _snapshot(self.env))[1])
 
-    def close(self):
+    def close(self, graceful: bool = True):
         if self.env is not None:
             try: self.env.close()
             except Exception: pass
             self.env = None
 
-# %% ../../nbs/02e_envs.manager.ipynb #1367b7ac
+# %% ../../nbs/02e_envs.manager.ipynb #378ae714
 def _worker_main(conn, payload: bytes, worker_id: int):
     env = None
     try:
@@ -127,12 +127,13 @@ class ProcessWorker:
         if status == 'error': raise _WorkerFailed(self.worker_id, data)
         return data
 
-    def close(self):
+    def close(self, graceful: bool = True):
+        "Ask the process to close (up to 10 s) then terminate it; a failed worker is terminated at once."
         if self.process is None: return
-        try:
-            self.conn.send(('close', None))
-        except Exception: pass
-        self.process.join(10)
+        if graceful:
+            try: self.conn.send(('close', None))
+            except Exception: pass
+            self.process.join(10)
         if self.process.is_alive(): self.process.terminate(); self.process.join(1)
         self.conn.close()
         self.process = None
@@ -163,7 +164,7 @@ class RestartPolicy:
         self.counts[worker] = self.counts.get(worker, 0) + 1
         self.times.setdefault(worker, deque()).append(self.clock())
 
-# %% ../../nbs/02e_envs.manager.ipynb #61c0e218
+# %% ../../nbs/02e_envs.manager.ipynb #4d0fc05d
 class EnvManager(BaseEnv):
     "Environment workers (in process or one process each) behind one `BaseEnv`, restarted by ML-Agents' policy."
     def __init__(self, make: Callable[[int], BaseEnv], num_envs: int = 1, processes: Optional[bool] = None,
@@ -283,7 +284,7 @@ class EnvManager(BaseEnv):
                 f'\nThe worker reported:\n{e.reason}')
         waiting = self._worker_steps[k]
         self.policy.record(k); self.restarts[k] += 1
-        self.workers[k].close()
+        self.workers[k].close(graceful=False)
         self.workers[k] = self._new_worker(k)
         self._offsets[k] = self._max_id[k] + 1  # the new environment's ids come after every id this worker used
         try:

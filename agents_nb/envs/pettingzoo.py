@@ -77,7 +77,7 @@ def _is_turn_based(env) -> bool:
     "True for PettingZoo's AEC (turn-based) environments."
     return hasattr(env, 'agent_iter') and hasattr(env, 'last')
 
-# %% ../../nbs/02c_envs.pettingzoo.ipynb #bdf1a1a9
+# %% ../../nbs/02c_envs.pettingzoo.ipynb #e4c68370
 class PettingZooEnv(StepsEnv):
     "A PettingZoo environment (parallel or turn-based) as `BaseEnv` behaviors; `num_areas` copies side by side."
     def __init__(self, env: Union[str, Callable, Any], num_areas: int = 1, seed: Optional[int] = 0,
@@ -198,11 +198,14 @@ class PettingZooEnv(StepsEnv):
         env = self.envs[k]
         acting = [a for a in env.agents if (k, a) in actions]
         obs, rew, term, trunc, _ = env.step({a: actions[(k, a)] for a in acting})
+        still = set(env.agents)
         for a in acting:
             o = obs.get(a, self._last_obs[k].get(a))
             self._last_obs[k][a] = o
-            if term.get(a, False) or trunc.get(a, False):
-                term_rows.append(self._row(k, a, o, rew.get(a, 0.0), bool(trunc.get(a, False)) and not term.get(a, False)))
+            ended, cut = bool(term.get(a, False)), bool(trunc.get(a, False))
+            if ended or cut or a not in still:  # an agent that vanished without a flag ends as interrupted
+                term_rows.append(self._row(k, a, o, rew.get(a, 0.0), not ended))
+                self._ids[k].pop(a)  # if it comes back, it is a new episode with a new id
             else:
                 dec_rows.append(self._row(k, a, o, rew.get(a, 0.0)))
         for a in env.agents:  # agents that joined during the step

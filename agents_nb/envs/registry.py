@@ -32,7 +32,7 @@ def parse_env_args(args: Optional[Sequence[str]]) -> Dict[str, Any]:
             raise UnityEnvironmentException(f'env_args: the value of {key} ({value!r}) is not valid YAML: {str(e).splitlines()[0]}') from None
     return out
 
-# %% ../../nbs/02d_envs.registry.ipynb #299e6a77
+# %% ../../nbs/02d_envs.registry.ipynb #4098d02f
 class AreasEnv(BaseEnv):
     "Several copies of an environment as one: batches concatenated, ids made unique, actions split back."
     def __init__(self, envs: Sequence[BaseEnv]):
@@ -65,8 +65,15 @@ class AreasEnv(BaseEnv):
 
     def set_action_for_agent(self, behavior_name: str, agent_id: int, action: ActionTuple) -> None:
         self._check_behavior(behavior_name)
-        local, k = split_id(np.array([agent_id]), len(self.envs))
-        self.envs[int(k[0])].set_action_for_agent(behavior_name, int(local[0]), action)
+        dec, spec = self._steps[behavior_name][0], self.behavior_specs[behavior_name].action_spec
+        spec.validate_action(action, 1, behavior_name)
+        if agent_id not in dec.agent_id_to_index:
+            raise UnityActionException(f'The behavior {behavior_name} has no agent {agent_id} waiting for a decision.')
+        a = self._actions.get(behavior_name)
+        acts = spec.empty_action(len(dec)) if a is None else ActionTuple(a.continuous.copy(), a.discrete.copy())
+        i = dec.agent_id_to_index[agent_id]
+        acts.continuous[i], acts.discrete[i] = action.continuous[0], action.discrete[0]
+        self._actions[behavior_name] = acts
 
     def step(self) -> None:
         for name, acts in self._actions.items():
