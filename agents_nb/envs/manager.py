@@ -164,25 +164,24 @@ class RestartPolicy:
         self.counts[worker] = self.counts.get(worker, 0) + 1
         self.times.setdefault(worker, deque()).append(self.clock())
 
-# %% ../../nbs/02e_envs.manager.ipynb #4d0fc05d
-class EnvManager(BaseEnv):
+# %% ../../nbs/02e_envs.manager.ipynb #05ae0307
+class EnvManager(StepsEnv):
     "Environment workers (in process or one process each) behind one `BaseEnv`, restarted by ML-Agents' policy."
     def __init__(self, make: Callable[[int], BaseEnv], num_envs: int = 1, processes: Optional[bool] = None,
                  max_lifetime_restarts: int = 10, restarts_rate_limit_n: int = 1, restarts_rate_limit_period_s: float = 60,
                  timeout_wait: float = 60, start_method: str = 'spawn'):
+        super().__init__()
         if int(num_envs) < 1: raise UnityEnvironmentException(f'num_envs must be at least 1; got {num_envs}.')
         self.make, self.num_envs, self.timeout = make, int(num_envs), float(timeout_wait)
         self.processes = self.num_envs > 1 if processes is None else bool(processes)
         self.start_method = start_method
         self.policy = RestartPolicy(max_lifetime_restarts, restarts_rate_limit_n, restarts_rate_limit_period_s)
         self.restarts: List[int] = [0] * self.num_envs
-        self._specs: Dict[str, BehaviorSpec] = {}
         self._worker_steps: List[Dict[str, Tuple[DecisionSteps, TerminalSteps]]] = [{} for _ in range(self.num_envs)]
         self._offsets = np.zeros(self.num_envs, np.int64)  # added to a restarted worker's local ids
         self._max_id = [-1] * self.num_envs
         self._params: Optional[Dict[str, Any]] = None  # every parameter set so far (a restarted worker gets them all)
         self._new_params: Optional[Dict[str, Any]] = None  # waiting to be sent
-        self._actions: Dict[str, ActionTuple] = {}
         self.workers = [self._new_worker(k) for k in range(self.num_envs)]
         try:
             for w in self.workers: w.launch()  # processes start side by side
@@ -206,39 +205,14 @@ class EnvManager(BaseEnv):
         self._worker_steps[k] = steps
 
     def _merge(self):
-        self._steps, self._rows = {}, {}
+        self._rows = {}
         for name, spec in self._specs.items():
             parts = [ws.get(name, (DecisionSteps.empty(spec), TerminalSteps.empty(spec))) for ws in self._worker_steps]
             self._steps[name] = concat_steps(parts, spec, n_copies=self.num_envs)
             self._rows[name] = np.cumsum([0] + [len(p[0]) for p in parts])
         self._actions = {}
 
-    # --- BaseEnv ---------------------------------------------------------------------
-    @property
-    def behavior_specs(self) -> BehaviorMapping: return BehaviorMapping(self._specs)
-
-    def get_steps(self, behavior_name: str) -> Tuple[DecisionSteps, TerminalSteps]:
-        self._check_behavior(behavior_name)
-        return self._steps[behavior_name]
-
-    def set_actions(self, behavior_name: str, action: ActionTuple) -> None:
-        self._check_behavior(behavior_name)
-        n = len(self._steps[behavior_name][0])
-        self._actions[behavior_name] = self._specs[behavior_name].action_spec.validate_action(action, n, behavior_name)
-
-    def set_action_for_agent(self, behavior_name: str, agent_id: int, action: ActionTuple) -> None:
-        self._check_behavior(behavior_name)
-        dec = self._steps[behavior_name][0]
-        spec = self._specs[behavior_name].action_spec
-        spec.validate_action(action, 1, behavior_name)
-        if agent_id not in dec.agent_id_to_index:
-            raise UnityActionException(f'The behavior {behavior_name} has no agent {agent_id} waiting for a decision.')
-        a = self._actions.get(behavior_name)
-        acts = spec.empty_action(len(dec)) if a is None else ActionTuple(a.continuous.copy(), a.discrete.copy())
-        i = dec.agent_id_to_index[agent_id]
-        acts.continuous[i], acts.discrete[i] = action.continuous[0], action.discrete[0]
-        self._actions[behavior_name] = acts
-
+    # --- BaseEnv (batches, actions and specs are kept by StepsEnv) ---------------------
     def set_environment_parameters(self, params: Mapping[str, Any]) -> None:
         "Parameters every worker's environment applies from its next episode (sent with the next `step()` or `reset()`)."
         self._params = {**(self._params or {}), **dict(params)}

@@ -32,52 +32,27 @@ def parse_env_args(args: Optional[Sequence[str]]) -> Dict[str, Any]:
             raise UnityEnvironmentException(f'env_args: the value of {key} ({value!r}) is not valid YAML: {str(e).splitlines()[0]}') from None
     return out
 
-# %% ../../nbs/02d_envs.registry.ipynb #4098d02f
-class AreasEnv(BaseEnv):
+# %% ../../nbs/02d_envs.registry.ipynb #3d17a8b9
+class AreasEnv(StepsEnv):
     "Several copies of an environment as one: batches concatenated, ids made unique, actions split back."
     def __init__(self, envs: Sequence[BaseEnv]):
+        super().__init__()
         if not envs: raise UnityEnvironmentException('AreasEnv needs at least one environment.')
         self.envs = list(envs)
         self._merge()
 
-    @property
-    def behavior_specs(self) -> BehaviorMapping:
-        specs = {}
-        for e in self.envs: specs.update(e.behavior_specs)
-        return BehaviorMapping(specs)
-
     def _merge(self):
-        n, self._steps, self._counts = len(self.envs), {}, {}
-        for name, spec in self.behavior_specs.items():
+        n, self._counts = len(self.envs), {}
+        for e in self.envs: self._specs.update(e.behavior_specs)
+        for name, spec in self._specs.items():
             parts = [e.get_steps(name) if name in e.behavior_specs else (DecisionSteps.empty(spec), TerminalSteps.empty(spec)) for e in self.envs]
             self._steps[name] = concat_steps(parts, spec, n_copies=n)
             self._counts[name] = np.cumsum([0] + [len(p[0]) for p in parts])
-        self._actions: Dict[str, ActionTuple] = {}
-
-    def get_steps(self, behavior_name: str) -> Tuple[DecisionSteps, TerminalSteps]:
-        self._check_behavior(behavior_name)
-        return self._steps[behavior_name]
-
-    def set_actions(self, behavior_name: str, action: ActionTuple) -> None:
-        self._check_behavior(behavior_name)
-        n = len(self._steps[behavior_name][0])
-        self._actions[behavior_name] = self.behavior_specs[behavior_name].action_spec.validate_action(action, n, behavior_name)
-
-    def set_action_for_agent(self, behavior_name: str, agent_id: int, action: ActionTuple) -> None:
-        self._check_behavior(behavior_name)
-        dec, spec = self._steps[behavior_name][0], self.behavior_specs[behavior_name].action_spec
-        spec.validate_action(action, 1, behavior_name)
-        if agent_id not in dec.agent_id_to_index:
-            raise UnityActionException(f'The behavior {behavior_name} has no agent {agent_id} waiting for a decision.')
-        a = self._actions.get(behavior_name)
-        acts = spec.empty_action(len(dec)) if a is None else ActionTuple(a.continuous.copy(), a.discrete.copy())
-        i = dec.agent_id_to_index[agent_id]
-        acts.continuous[i], acts.discrete[i] = action.continuous[0], action.discrete[0]
-        self._actions[behavior_name] = acts
+        self._actions.clear()
 
     def step(self) -> None:
-        for name, acts in self._actions.items():
-            c = self._counts[name]
+        for name in list(self._actions):
+            acts, c = self.take_actions(name), self._counts[name]
             for k, e in enumerate(self.envs):
                 if c[k + 1] > c[k]: e.set_actions(name, ActionTuple(acts.continuous[c[k]:c[k + 1]], acts.discrete[c[k]:c[k + 1]]))
         for e in self.envs: e.step()
