@@ -40,3 +40,15 @@ def make_walk_env(name, num_areas=1, seed=0, **env_args):
     from agents_nb.envs.simple import SimpleEnvironment
     envs = [SimpleEnvironment([name], seed=seed + k, **env_args) for k in range(num_areas)]
     return envs[0] if num_areas == 1 else AreasEnv(envs)
+
+
+class TinyEncoder:
+    """A visual encoder plug-in (`vis_encode_type: tiny`): average-pool the image to 4x4, then one dense layer.
+
+    Built like the built-in encoders, `TinyEncoder(height, width, initial_channels, output_size)`, and needing
+    images of at least 4x4 pixels. torch is imported lazily so that reading settings does not pay for it."""
+    min_resolution = 4
+
+    def __new__(cls, height, width, initial_channels, output_size):
+        from torch import nn
+        return nn.Sequential(nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(16 * initial_channels, output_size), nn.ReLU())

@@ -1,0 +1,45 @@
+"""Networks with plug-in visual encoders (entry-point group `agents_nb.encoder`); the chapters 04* test the rest."""
+import pytest
+
+torch = pytest.importorskip('torch')
+from agents_nb.core import UnityTrainerException
+from agents_nb.settings import RunOptions, TrainerConfigError
+from agents_nb.envs.base import ActionSpec, visual_spec
+from agents_nb.networks import NetworkBody, SimpleActor, get_encoder_for_type, min_resolution
+
+
+def _settings(encoder):
+    return RunOptions.from_dict({'behaviors': {'B': {'network_settings': {'vis_encode_type': encoder, 'hidden_units': 16}}}}
+                                ).behaviors['B'].network_settings
+
+
+def test_a_plugin_encoder_is_chosen_by_name_and_learns(example_plugin):
+    settings = _settings('tiny')
+    assert settings.vis_encode_type == 'tiny' and min_resolution('tiny') == 4
+    torch.manual_seed(0)
+    body = NetworkBody([visual_spec((1, 6, 6))], settings)
+    assert type(body.processors[0]).__name__ == 'Sequential'  # what TinyEncoder builds
+    images = torch.cat([torch.zeros(20, 1, 6, 6), torch.ones(20, 1, 6, 6)])
+    target = torch.cat([torch.zeros(20, 16), torch.ones(20, 16)])
+    opt = torch.optim.Adam(body.parameters(), lr=1e-2)
+    for _ in range(100):
+        loss = ((body([images])[0] - target) ** 2).mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+    assert loss.item() < 0.05
+    actor = SimpleActor([visual_spec((3, 4, 9))], settings, ActionSpec(0, (2,)))
+    assert actor.get_action_and_stats([torch.rand(5, 3, 4, 9)])[1]['env_action'].discrete.shape == (5, 1)
+
+
+def test_a_plugin_encoder_has_a_minimum_resolution(example_plugin):
+    with pytest.raises(UnityTrainerException, match=r'resolution \(3x8\) is too small for the provided EncoderType \(tiny\). The min dimension is 4'):
+        SimpleActor([visual_spec((3, 8, 3))], _settings('tiny'), ActionSpec(1, ()))
+
+
+def test_unknown_and_broken_encoders_are_named(broken_plugins):
+    with pytest.raises(TrainerConfigError, match="'tinny' is not a visual encoder.*did you mean 'tiny'"):
+        _settings('tinny')
+    settings = _settings('brokenenc')  # the name is registered, so the settings accept it...
+    with pytest.raises(UnityTrainerException, match=r"visual encoder plug-in 'brokenenc' \(agents_nb_no_such_module:Encoder\) failed to load: ModuleNotFoundError"):
+        NetworkBody([visual_spec((3, 20, 20))], settings)  # ...and building the network names what failed
+    with pytest.raises(UnityTrainerException, match="'tinyx' is not a visual encoder.*did you mean 'tiny'"):
+        get_encoder_for_type('tinyx')
