@@ -273,7 +273,7 @@ class MultiCategoricalDistribution(nn.Module):
             logits = [self.mask_logits(l, m) for l, m in zip(logits, break_into_branches(masks, self.act_sizes))]
         return [CategoricalDistInstance(l) for l in logits]
 
-# %% ../../nbs/04d_networks.actions.ipynb #8086d019
+# %% ../../nbs/04d_networks.actions.ipynb #fb6b8cd5
 class DistInstances(NamedTuple):
     "The distributions an `ActionModel` built for a batch: continuous (or `None`) and one per branch (or `None`)."
     continuous: Optional[GaussianDistInstance]
@@ -333,9 +333,22 @@ class ActionModel(nn.Module):
         log_probs, entropies = self._probs_and_entropies(actions, dists)
         return actions, log_probs, entropies.sum(dim=1)
 
+    def _check_actions(self, actions: AgentAction, rows: int):
+        "Given actions must have one row per encoding, the spec's columns, and choices inside their branches."
+        spec = self.action_spec
+        cont = actions.continuous_tensor
+        if spec.continuous_size > 0 and cont is not None and tuple(cont.shape) != (rows, spec.continuous_size):
+            raise ValueError(f'Expected continuous actions of shape ({rows}, {spec.continuous_size}), got {tuple(cont.shape)}.')
+        if spec.discrete_size > 0 and actions.discrete_list:
+            shapes = [tuple(d.shape) for d in actions.discrete_list]
+            if any(sh != (rows,) for sh in shapes):
+                raise ValueError(f'Expected one ({rows},) tensor of choices per discrete branch, got shapes {shapes}.')
+            if len(shapes) == len(spec.discrete_branches): actions_to_onehot(actions.discrete_tensor, spec.discrete_branches)  # range check
+
     def evaluate(self, inputs: torch.Tensor, masks: Optional[torch.Tensor], actions: AgentAction
                  ) -> Tuple[ActionLogProbs, torch.Tensor]:
         "Log-probabilities of given `actions` and the summed entropy `(B,)`."
+        if not torch.jit.is_tracing(): self._check_actions(actions, inputs.shape[0])
         log_probs, entropies = self._probs_and_entropies(actions, self.get_dists(inputs, masks))
         return log_probs, entropies.sum(dim=1)
 

@@ -55,7 +55,7 @@ def create_input_processors(observation_specs: Sequence[ObservationSpec], h_size
     pairs = [get_encoder_for_obs(s, normalize, h_size, attention_embedding_size, vis_encode_type) for s in observation_specs]
     return nn.ModuleList([p for p, _ in pairs]), [n for _, n in pairs]
 
-# %% ../../nbs/04e_networks.bodies.ipynb #e8c6922a
+# %% ../../nbs/04e_networks.bodies.ipynb #e137a6c7
 class ObservationEncoder(nn.Module):
     "Encode a list of observations into one vector per row."
     def __init__(self, observation_specs: Sequence[ObservationSpec], h_size: int,
@@ -87,7 +87,9 @@ class ObservationEncoder(nn.Module):
             raise UnityTrainerException('The trainer was unable to process any of the provided inputs. '
                                         'Make sure the trained agents has at least one sensor attached to them.')
 
-    def _check(self, inputs: Sequence[torch.Tensor]):
+    def _check(self, inputs: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+        "Check the count and shapes of `inputs`; returns them as float32 (observations from numpy are often float64)."
+        if torch.jit.is_tracing(): return list(inputs)  # exporting: shapes are symbolic, the wrapper made the inputs
         if len(inputs) != len(self.observation_specs):
             raise UnityTrainerException(f'Expected {len(self.observation_specs)} observation tensors '
                                         f'({", ".join(s.name for s in self.observation_specs)}), got {len(inputs)}')
@@ -95,9 +97,13 @@ class ObservationEncoder(nn.Module):
             if tuple(x.shape[1:]) != tuple(s.shape):
                 raise UnityTrainerException(f'Observation {i} ({s.name}) should have shape (batch, {", ".join(map(str, s.shape))}), '
                                             f'got {tuple(x.shape)}')
+        rows = {x.shape[0] for x in inputs}
+        if len(rows) > 1:
+            raise UnityTrainerException(f'Every observation needs the same number of rows, got {[x.shape[0] for x in inputs]}')
+        return [x if x.dtype == torch.float32 else x.float() for x in inputs]
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
-        self._check(inputs)
+        inputs = self._check(inputs)
         encoded = [self.processors[i](inputs[i]) for i in self._dense_idx]
         encoded_self = torch.cat(encoded, dim=1) if encoded else None
         if self.rsa is None: return encoded_self
@@ -109,6 +115,7 @@ class ObservationEncoder(nn.Module):
 
     def get_goal_encoding(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         "The embeddings of the goal observations alone."
+        inputs = self._check(inputs)
         return torch.cat([self.processors[i](inputs[i]) for i in self._goal_idx], dim=1)
 
     def update_normalization(self, inputs: Sequence[torch.Tensor]) -> None:
@@ -120,7 +127,7 @@ class ObservationEncoder(nn.Module):
         for mine, theirs in zip(self.processors, other.processors):
             if isinstance(mine, VectorInput): mine.copy_normalization(theirs)
 
-# %% ../../nbs/04e_networks.bodies.ipynb #50f929bc
+# %% ../../nbs/04e_networks.bodies.ipynb #693a16aa
 def _memory_settings(network_settings: NetworkSettings) -> Optional[MemorySettings]:
     return network_settings.memory
 
@@ -143,6 +150,7 @@ class NetworkBody(nn.Module):
         else:
             self._body_encoder = LinearEncoder(total, network_settings.num_layers, self.h_size)
         self.lstm = LSTM(self.h_size, self.m_size) if self.m_size > 0 else None
+        self.encoded_act_size = encoded_act_size
 
     @property
     def memory_size(self) -> int: return self.lstm.memory_size if self.lstm is not None else 0
@@ -159,7 +167,12 @@ class NetworkBody(nn.Module):
     def forward(self, inputs: Sequence[torch.Tensor], actions: Optional[torch.Tensor] = None,
                 memories: Optional[torch.Tensor] = None, sequence_length: int = 1) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         encoded = self.observation_encoder(inputs)
-        if actions is not None: encoded = torch.cat([encoded, actions], dim=1)
+        if (self.encoded_act_size or actions is not None) and not torch.jit.is_tracing():
+            width = None if actions is None else tuple(actions.shape)
+            if width != (encoded.shape[0], self.encoded_act_size):
+                raise UnityTrainerException(f'This body takes extra inputs of shape ({encoded.shape[0]}, {self.encoded_act_size}) '
+                                            f'beside the observations, got {"none" if width is None else width}')
+        if actions is not None: encoded = torch.cat([encoded, actions.to(encoded.dtype)], dim=1)
         if self.conditioned: encoding = self._body_encoder(encoded, self.observation_encoder.get_goal_encoding(inputs))
         else: encoding = self._body_encoder(encoded)
         if self.lstm is None: return encoding, memories
@@ -293,7 +306,7 @@ class SharedActorCritic(SimpleActor):
         encoding, memories_out = self.network_body(inputs, memories=memories, sequence_length=sequence_length)
         return self.value_heads(encoding), memories_out
 
-# %% ../../nbs/04e_networks.bodies.ipynb #0818134a
+# %% ../../nbs/04e_networks.bodies.ipynb #ca0fb536
 def _agents_present(obs_per_agent: Sequence[Sequence[torch.Tensor]]) -> torch.Tensor:
     "(batch, n_agents) float: 1 where an agent is absent (its first observation is NaN)."
     first = torch.stack([agent_obs[0].flatten(1)[:, 0] for agent_obs in obs_per_agent], dim=1)
@@ -304,6 +317,14 @@ def _stack_agents(obs_per_agent: Sequence[Sequence[torch.Tensor]]) -> List[torch
     n_obs = len(obs_per_agent[0])
     stacked = [torch.stack([agent_obs[i] for agent_obs in obs_per_agent], dim=1) for i in range(n_obs)]
     return [torch.nan_to_num(s, nan=0.0).flatten(0, 1) for s in stacked]
+
+def _flat_group_actions(actions: Sequence[AgentAction], branches: Sequence[int]) -> torch.Tensor:
+    "(batch, n_agents, continuous + one-hots): every groupmate's action flattened in one pass."
+    n = len(actions)
+    cont = None if actions[0].continuous_tensor is None else torch.cat([a.continuous_tensor for a in actions])
+    disc = None if not actions[0].discrete_list else [torch.cat(col) for col in zip(*[a.discrete_list for a in actions])]
+    flat = AgentAction(cont, disc).to_flat(branches)
+    return flat.reshape(n, -1, flat.shape[-1]).transpose(0, 1)
 
 class MultiAgentNetworkBody(nn.Module):
     "POCA's critic body: every groupmate's observations (and actions), attention over agents, and the agent-count feature."
@@ -352,10 +373,13 @@ class MultiAgentNetworkBody(nn.Module):
         if len(obs) != len(actions):
             raise UnityTrainerException(f'{len(obs)} agents with actions were given {len(actions)} actions')
         if not obs and not obs_only: raise UnityTrainerException('MultiAgentNetworkBody needs at least one agent')
+        shapes = [[tuple(x.shape) for x in agent_obs] for agent_obs in list(obs) + list(obs_only)]
+        if any(sh != shapes[0] for sh in shapes):
+            raise UnityTrainerException(f'Every groupmate needs observations of the same shapes (absent ones as NaN rows), got {shapes}')
         masks, entities = [], []
         if obs:
             masks.append(_agents_present(obs))
-            flat_actions = torch.stack([a.to_flat(self.action_spec.discrete_branches) for a in actions], dim=1)
+            flat_actions = _flat_group_actions(actions, self.action_spec.discrete_branches)
             entities.append(self.obs_action_encoder(None, torch.cat([self._encode(obs), flat_actions], dim=2)))
         if obs_only:
             masks.append(_agents_present(obs_only))

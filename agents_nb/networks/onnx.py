@@ -17,13 +17,20 @@ from .bodies import *
 __all__ = ['ONNX_OPSET', 'UNITY_MAX_OPSET', 'onnx_input_names', 'onnx_output_names', 'ExportableActor', 'export_actor',
            'random_inputs', 'check_export']
 
-# %% ../../nbs/04f_networks.onnx.ipynb #db9ad5ad
+# %% ../../nbs/04f_networks.onnx.ipynb #1cb75e88
 ONNX_OPSET = 9
 UNITY_MAX_OPSET = 15
 
-def onnx_input_names(actor) -> List[str]:
-    "`obs_0 .. obs_{n-1}`, `action_masks`, `recurrent_in`."
+def _traced_input_names(actor) -> List[str]:
+    "The names of `ExportableActor`'s positional inputs, all of them."
     return [f'obs_{i}' for i in range(len(actor.observation_specs))] + ['action_masks', 'recurrent_in']
+
+def onnx_input_names(actor) -> List[str]:
+    "The inputs of the exported file: `obs_0 .. obs_{n-1}`, `action_masks` with discrete actions, `recurrent_in` with memory."
+    names = [f'obs_{i}' for i in range(len(actor.observation_specs))]
+    if actor.action_spec.discrete_size > 0: names.append('action_masks')
+    if actor.memory_size > 0: names.append('recurrent_in')
+    return names
 
 def onnx_output_names(actor) -> List[str]:
     "The outputs ML-Agents' export version 3 has for this actor, in order."
@@ -51,12 +58,16 @@ class ExportableActor(nn.Module):
         return out
 
     def dummy_inputs(self, batch: int = 1) -> Tuple[torch.Tensor, ...]:
-        "Inputs of the right shapes for tracing: zero observations, everything allowed, zero memories."
-        obs = tuple(torch.zeros((batch,) + tuple(s.shape)) for s in self.actor.observation_specs)
-        masks = torch.ones(batch, sum(self.actor.action_spec.discrete_branches))
-        return obs + (masks, torch.zeros(batch, 1, self.actor.memory_size))
+        "Inputs of the right shapes for tracing, on the actor's device: zero observations, everything allowed, zero memories."
+        device = _device_of(self.actor)
+        obs = tuple(torch.zeros((batch,) + tuple(s.shape), device=device) for s in self.actor.observation_specs)
+        masks = torch.ones(batch, sum(self.actor.action_spec.discrete_branches), device=device)
+        return obs + (masks, torch.zeros(batch, 1, self.actor.memory_size, device=device))
 
-# %% ../../nbs/04f_networks.onnx.ipynb #b8370884
+def _device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+# %% ../../nbs/04f_networks.onnx.ipynb #1cabc7e9
 def export_actor(actor: nn.Module, path: Union[str, os.PathLike], opset_version: int = ONNX_OPSET) -> Path:
     "Write `actor` as an ONNX model with ML-Agents' names and shapes."
     if not 7 <= opset_version <= UNITY_MAX_OPSET:
@@ -64,7 +75,7 @@ def export_actor(actor: nn.Module, path: Union[str, os.PathLike], opset_version:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     module = ExportableActor(actor)
-    inputs, outputs = onnx_input_names(actor), onnx_output_names(actor)
+    inputs, outputs = _traced_input_names(actor), onnx_output_names(actor)
     per_row = {'continuous_actions', 'deterministic_continuous_actions', 'discrete_actions', 'deterministic_discrete_actions', 'recurrent_out'}
     dynamic_axes = {name: {0: 'batch'} for name in inputs + [o for o in outputs if o in per_row]}
     was_training = actor.training
@@ -77,9 +88,9 @@ def export_actor(actor: nn.Module, path: Union[str, os.PathLike], opset_version:
     finally: actor.train(was_training)
     return path
 
-# %% ../../nbs/04f_networks.onnx.ipynb #b99bffab
+# %% ../../nbs/04f_networks.onnx.ipynb #2ba86554
 def random_inputs(actor: nn.Module, batch: int, seed: int = 0) -> Tuple[torch.Tensor, ...]:
-    "Random observations, masks with at least one allowed choice per branch, and memories, for `actor`."
+    "Random observations, masks with at least one allowed choice per branch, and memories, for `actor` (on the CPU)."
     g = torch.Generator().manual_seed(seed)
     obs = tuple(torch.rand((batch,) + tuple(s.shape), generator=g) for s in actor.observation_specs)
     branches = actor.action_spec.discrete_branches
@@ -96,10 +107,16 @@ def check_export(actor: nn.Module, path: Union[str, os.PathLike], batch: int = 8
     session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
     inputs = random_inputs(actor, batch, seed)
     names = [i.name for i in session.get_inputs()]
-    feed = {n: x.numpy() for n, x in zip(onnx_input_names(actor), inputs) if n in names}
+    if names != onnx_input_names(actor):
+        raise UnityTrainerException(f'{path} has inputs {names}; this actor should have {onnx_input_names(actor)}')
+    feed = {n: x.numpy() for n, x in zip(_traced_input_names(actor), inputs) if n in names}
     got = dict(zip([o.name for o in session.get_outputs()], session.run(None, feed)))
+    was_training, device = actor.training, _device_of(actor)
     actor.eval()
-    with torch.no_grad(): want = dict(zip(onnx_output_names(actor), ExportableActor(actor)(*inputs)))
+    try:
+        with torch.no_grad():
+            want = {k: v.cpu() for k, v in zip(onnx_output_names(actor), ExportableActor(actor)(*(x.to(device) for x in inputs)))}
+    finally: actor.train(was_training)
     worst = 0.0
     for name in ('deterministic_continuous_actions', 'deterministic_discrete_actions', 'recurrent_out',
                  'version_number', 'memory_size', 'continuous_action_output_shape', 'discrete_action_output_shape'):
