@@ -14,9 +14,9 @@ from .layers import *
 
 # %% auto #0
 __all__ = ['VISUAL_ENCODERS', 'MIN_RESOLUTION_FOR_ENCODER', 'Normalizer', 'VectorInput', 'conv_output_shape', 'pool_out_shape',
-           'FullyConnectedVisualEncoder', 'SmallVisualEncoder', 'SimpleVisualEncoder', 'NatureVisualEncoder',
-           'ResNetBlock', 'ResNetVisualEncoder', 'encoder_name', 'get_encoder_for_type', 'min_resolution',
-           'check_resolution', 'visual_encoder']
+           'ConvVisualEncoder', 'FullyConnectedVisualEncoder', 'SmallVisualEncoder', 'SimpleVisualEncoder',
+           'NatureVisualEncoder', 'ResNetBlock', 'ResNetVisualEncoder', 'encoder_name', 'get_encoder_for_type',
+           'min_resolution', 'check_resolution', 'visual_encoder']
 
 # %% ../../nbs/04b_networks.encoders.ipynb #c31b2455
 class Normalizer(nn.Module):
@@ -76,58 +76,41 @@ def pool_out_shape(h_w: Tuple[int, int], kernel_size: int) -> Tuple[int, int]:
 def _dense_out(size: int, output_size: int) -> nn.Linear:
     return linear_layer(size, output_size, Initialization.KaimingHeNormal, kernel_gain=1.41)
 
-# %% ../../nbs/04b_networks.encoders.ipynb #d7cade73
-class FullyConnectedVisualEncoder(nn.Module):
-    "The flattened image through one dense layer."
+# %% ../../nbs/04b_networks.encoders.ipynb #2c48f356
+class ConvVisualEncoder(nn.Module):
+    "Convolutions (each followed by LeakyReLU), then a dense layer to `output_size`; subclasses list their `convs`."
+    convs: Tuple[Tuple[int, int, int], ...] = ()  # (channels, kernel, stride) of each convolution
     min_resolution = 1
+
     def __init__(self, height: int, width: int, initial_channels: int, output_size: int):
         super().__init__()
         self.output_size = output_size
-        self.dense = nn.Sequential(nn.Flatten(), _dense_out(height * width * initial_channels, output_size), nn.LeakyReLU())
+        layers, last, h_w = [], initial_channels, (height, width)
+        for channels, kernel, stride in self.convs:
+            layers += [nn.Conv2d(last, channels, kernel, stride), nn.LeakyReLU()]
+            last, h_w = channels, conv_output_shape(h_w, kernel, stride)
+        self.conv_layers = nn.Sequential(*layers)
+        self.dense = nn.Sequential(nn.Flatten(), _dense_out(last * h_w[0] * h_w[1], output_size), nn.LeakyReLU())
 
-    def forward(self, visual_obs: torch.Tensor) -> torch.Tensor: return self.dense(visual_obs)
+    def forward(self, visual_obs: torch.Tensor) -> torch.Tensor: return self.dense(self.conv_layers(visual_obs))
 
-class SmallVisualEncoder(nn.Module):
+class FullyConnectedVisualEncoder(ConvVisualEncoder):
+    "`fully_connected`: the flattened image through one dense layer."
+    convs, min_resolution = (), 1
+
+class SmallVisualEncoder(ConvVisualEncoder):
     "`match3`: two 3x3 convolutions, for boards as small as 5x5."
-    min_resolution = 5
-    def __init__(self, height: int, width: int, initial_channels: int, output_size: int):
-        super().__init__()
-        self.output_size = output_size
-        h_w = conv_output_shape(conv_output_shape((height, width), 3, 1), 3, 1)
-        self.conv_layers = nn.Sequential(nn.Conv2d(initial_channels, 35, 3, 1), nn.LeakyReLU(),
-                                         nn.Conv2d(35, 144, 3, 1), nn.LeakyReLU())
-        self.dense = nn.Sequential(nn.Flatten(), _dense_out(144 * h_w[0] * h_w[1], output_size), nn.LeakyReLU())
+    convs, min_resolution = ((35, 3, 1), (144, 3, 1)), 5
 
-    def forward(self, visual_obs: torch.Tensor) -> torch.Tensor: return self.dense(self.conv_layers(visual_obs))
-
-class SimpleVisualEncoder(nn.Module):
+class SimpleVisualEncoder(ConvVisualEncoder):
     "`simple`: two convolutions, 8x8 stride 4 then 4x4 stride 2."
-    min_resolution = 20
-    def __init__(self, height: int, width: int, initial_channels: int, output_size: int):
-        super().__init__()
-        self.output_size = output_size
-        h_w = conv_output_shape(conv_output_shape((height, width), 8, 4), 4, 2)
-        self.conv_layers = nn.Sequential(nn.Conv2d(initial_channels, 16, 8, 4), nn.LeakyReLU(),
-                                         nn.Conv2d(16, 32, 4, 2), nn.LeakyReLU())
-        self.dense = nn.Sequential(nn.Flatten(), _dense_out(32 * h_w[0] * h_w[1], output_size), nn.LeakyReLU())
+    convs, min_resolution = ((16, 8, 4), (32, 4, 2)), 20
 
-    def forward(self, visual_obs: torch.Tensor) -> torch.Tensor: return self.dense(self.conv_layers(visual_obs))
-
-class NatureVisualEncoder(nn.Module):
+class NatureVisualEncoder(ConvVisualEncoder):
     "`nature_cnn`: the three convolutions of the DQN Nature paper."
-    min_resolution = 36
-    def __init__(self, height: int, width: int, initial_channels: int, output_size: int):
-        super().__init__()
-        self.output_size = output_size
-        h_w = conv_output_shape(conv_output_shape(conv_output_shape((height, width), 8, 4), 4, 2), 3, 1)
-        self.conv_layers = nn.Sequential(nn.Conv2d(initial_channels, 32, 8, 4), nn.LeakyReLU(),
-                                         nn.Conv2d(32, 64, 4, 2), nn.LeakyReLU(),
-                                         nn.Conv2d(64, 64, 3, 1), nn.LeakyReLU())
-        self.dense = nn.Sequential(nn.Flatten(), _dense_out(64 * h_w[0] * h_w[1], output_size), nn.LeakyReLU())
+    convs, min_resolution = ((32, 8, 4), (64, 4, 2), (64, 3, 1)), 36
 
-    def forward(self, visual_obs: torch.Tensor) -> torch.Tensor: return self.dense(self.conv_layers(visual_obs))
-
-# %% ../../nbs/04b_networks.encoders.ipynb #b1ddc5e1
+# %% ../../nbs/04b_networks.encoders.ipynb #692e2a62
 class ResNetBlock(nn.Module):
     "Swish, 3x3 conv, Swish, 3x3 conv, plus the input."
     def __init__(self, channels: int):
@@ -155,7 +138,7 @@ class ResNetVisualEncoder(nn.Module):
     def forward(self, visual_obs: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.dense(self.sequential(visual_obs)))
 
-# %% ../../nbs/04b_networks.encoders.ipynb #cce23be0
+# %% ../../nbs/04b_networks.encoders.ipynb #a815bb46
 VISUAL_ENCODERS: Dict[str, Type[nn.Module]] = {
     EncoderType.SIMPLE.value: SimpleVisualEncoder, EncoderType.NATURE_CNN.value: NatureVisualEncoder,
     EncoderType.RESNET.value: ResNetVisualEncoder, EncoderType.MATCH3.value: SmallVisualEncoder,
