@@ -7,7 +7,9 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(agents_nb.__path__, 'agen
 
 def test_every_module_imports_in_a_fresh_interpreter():
     assert {'agents_nb.core', 'agents_nb.settings', 'agents_nb.learn', 'agents_nb.envs.base', 'agents_nb.envs.simple',
-            'agents_nb.envs.gym', 'agents_nb.envs.pettingzoo', 'agents_nb.envs.registry', 'agents_nb.envs.manager'} <= set(MODULES)
+            'agents_nb.envs.gym', 'agents_nb.envs.pettingzoo', 'agents_nb.envs.registry', 'agents_nb.envs.manager',
+            'agents_nb.networks', 'agents_nb.buffer', 'agents_nb.policy', 'agents_nb.demos', 'agents_nb.rewards',
+            'agents_nb.optimizer'} <= set(MODULES)
     for name in MODULES:  # packages without exports (agents_nb.envs) have no __all__
         r = subprocess.run([sys.executable, '-c', f'import {name} as m; [getattr(m, n) for n in getattr(m, "__all__", [])]'],
                            capture_output=True, text=True, timeout=120)
@@ -21,10 +23,11 @@ def test_public_names():
 
 
 def test_settings_and_envs_do_not_import_torch():
-    code = 'import sys, agents_nb.learn, agents_nb.envs.registry, agents_nb.envs.manager; print("torch" in sys.modules)'
+    code = ('import sys, agents_nb.learn, agents_nb.envs.registry, agents_nb.envs.manager, agents_nb.buffer, agents_nb.demos; '
+            'print("torch" in sys.modules)')
     r = subprocess.run([sys.executable, '-c', code],
                        capture_output=True, text=True, timeout=120)
-    assert r.stdout.strip() == 'False', 'reading a config or printing --help should not pay for importing torch'
+    assert r.stdout.strip() == 'False', 'reading a config, printing --help or handling buffers should not pay for importing torch'
 
 
 def test_no_state_leaks_between_runs():
