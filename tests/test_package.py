@@ -1,5 +1,6 @@
 """The exported package: every module imports on its own and exports what it lists (nbdev_test runs notebooks, not modules)."""
 import importlib, pickle, pkgutil, subprocess, sys
+from concurrent.futures import ThreadPoolExecutor
 import agents_nb
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(agents_nb.__path__, 'agents_nb.') if not m.name.endswith('_modidx'))
@@ -10,10 +11,11 @@ def test_every_module_imports_in_a_fresh_interpreter():
             'agents_nb.envs.gym', 'agents_nb.envs.pettingzoo', 'agents_nb.envs.registry', 'agents_nb.envs.manager',
             'agents_nb.networks', 'agents_nb.buffer', 'agents_nb.policy', 'agents_nb.demos', 'agents_nb.rewards',
             'agents_nb.optimizer'} <= set(MODULES)
-    for name in MODULES:  # packages without exports (agents_nb.envs) have no __all__
-        r = subprocess.run([sys.executable, '-c', f'import {name} as m; [getattr(m, n) for n in getattr(m, "__all__", [])]'],
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, f'{name}: {r.stderr}'
+    def check(name):  # packages without exports (agents_nb.envs) have no __all__
+        return name, subprocess.run([sys.executable, '-c', f'import {name} as m; [getattr(m, n) for n in getattr(m, "__all__", [])]'],
+                                    capture_output=True, text=True, timeout=300)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # one fresh interpreter per module, a few at a time
+        for name, r in pool.map(check, MODULES): assert r.returncode == 0, f'{name}: {r.stderr}'
 
 
 def test_public_names():
