@@ -56,7 +56,7 @@ def demo_steps_to_trajectories(spec: BehaviorSpec, steps: Sequence[Any], behavio
         previous = step.decision
     return out
 
-# %% ../nbs/05b_demos.ipynb #55058be7
+# %% ../nbs/05b_demos.ipynb #b636ff1e
 DEMO_FORMAT, DEMO_VERSION, DEMO_SUFFIX = 'agents_nb.demo', 1, '.demo.npz'
 
 def _spec_to_json(spec: BehaviorSpec) -> dict:
@@ -83,6 +83,8 @@ def save_demonstrations(path: Union[str, os.PathLike], spec: BehaviorSpec, traje
                   discrete_action=cat(lambda t: t.discrete_actions).astype(np.int32),
                   reward=cat(lambda t: t.rewards).astype(np.float32), done=cat(lambda t: t.dones).astype(bool),
                   trajectory_lengths=np.array([t.length for t in trajectories], np.int64))
+    for i in range(len(spec.observation_specs)):
+        arrays[f'next_obs_{i}'] = np.stack([np.asarray(t.next_obs[i], np.float32) for t in trajectories])
     if all(t.action_mask is not None for t in trajectories): arrays['action_mask'] = cat(lambda t: t.action_mask).astype(bool)
     meta = {'format': DEMO_FORMAT, 'version': DEMO_VERSION, 'behavior_name': behavior_name, **_spec_to_json(spec),
             'num_steps': int(arrays['reward'].shape[0]), 'num_episodes': int(arrays['done'].sum())}
@@ -144,7 +146,7 @@ def describe_spec(spec: BehaviorSpec) -> str:
     a = spec.action_spec
     return f'observations [{obs}] and actions (continuous {a.continuous_size}, discrete branches {tuple(a.discrete_branches)})'
 
-# %% ../nbs/05b_demos.ipynb #ae9110e9
+# %% ../nbs/05b_demos.ipynb #538b3dbf
 def _check_spec(expected: BehaviorSpec, got: BehaviorSpec, path) -> None:
     same_obs = [tuple(s.shape) for s in expected.observation_specs] == [tuple(s.shape) for s in got.observation_specs]
     same_act = (expected.action_spec.continuous_size == got.action_spec.continuous_size
@@ -159,11 +161,11 @@ def demo_to_buffer(path: Union[str, os.PathLike], sequence_length: int = 1,
     spec, arrays = load_demonstration(path)
     if expected_behavior_spec is not None: _check_spec(expected_behavior_spec, spec, path)
     buffer, start = AgentBuffer(), 0
-    for length in arrays['trajectory_lengths']:
+    for k, length in enumerate(arrays['trajectory_lengths']):
         rows = slice(start, start + int(length)); start += int(length)
         t = Trajectory(
             obs=[arrays[f'obs_{i}'][rows] for i in range(len(spec.observation_specs))],
-            next_obs=[arrays[f'obs_{i}'][rows][-1] for i in range(len(spec.observation_specs))],
+            next_obs=[arrays[f'next_obs_{i}'][k] for i in range(len(spec.observation_specs))],
             rewards=arrays['reward'][rows], dones=arrays['done'][rows],
             interrupted_steps=np.zeros(int(length), bool),
             continuous_actions=arrays['continuous_action'][rows], discrete_actions=arrays['discrete_action'][rows],

@@ -19,7 +19,7 @@ from .rewards import *
 
 # %% auto #0
 __all__ = ['discount_rewards', 'get_gae', 'lambda_return', 'trust_region_value_loss', 'trust_region_policy_loss',
-           'require_fields', 'TorchOptimizer']
+           'TorchOptimizer']
 
 # %% ../nbs/05f_optimizer.ipynb #311f29cb
 def discount_rewards(r: np.ndarray, gamma: float = 0.99, value_next: float = 0.0) -> np.ndarray:
@@ -66,14 +66,7 @@ def trust_region_policy_loss(advantages: torch.Tensor, log_probs: torch.Tensor, 
     surrogate = torch.min(ratio * advantage, torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon) * advantage)
     return -masked_mean(surrogate, loss_masks)
 
-# %% ../nbs/05f_optimizer.ipynb #ffa33115
-def require_fields(batch: AgentBuffer, keys: Sequence, purpose: str) -> None:
-    "Raise `BufferException` naming every key of `keys` absent from `batch` (or empty)."
-    missing = [AgentBuffer._encode_key(k) for k in keys if k not in batch or len(batch[k]) == 0]
-    if missing: raise BufferException(f'{purpose} needs the field(s) {", ".join(missing)}, which the batch lacks '
-                                      f'(it has {", ".join(sorted(AgentBuffer._encode_key(k) for k in batch.keys())) or "none"})')
-
-# %% ../nbs/05f_optimizer.ipynb #63091756
+# %% ../nbs/05f_optimizer.ipynb #3ed3cf9a
 class TorchOptimizer:
     "The reward signals, value estimates and BC module every trainer's optimizer shares."
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings):

@@ -13,7 +13,7 @@ from ..core import *
 
 # %% auto #0
 __all__ = ['AgentBufferKey', 'BufferException', 'BufferKey', 'ObservationKeyPrefix', 'RewardSignalKeyPrefix', 'RewardSignalUtil',
-           'AgentBufferField', 'AgentBuffer', 'ObsUtil', 'GroupObsUtil']
+           'AgentBufferField', 'AgentBuffer', 'require_fields', 'ObsUtil', 'GroupObsUtil']
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #dc63b645
 class BufferException(AgentsNbError):
@@ -429,7 +429,13 @@ def load_from_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -
     self._fields = fields
     return self
 
-# %% ../../nbs/03a_buffer.agent_buffer.ipynb #8af2b879
+# %% ../../nbs/03a_buffer.agent_buffer.ipynb #14981e89
+def require_fields(batch: AgentBuffer, keys: Sequence, purpose: str) -> None:
+    "Raise `BufferException` naming every key of `keys` that `batch` lacks (or holds empty), and what needed them."
+    missing = [AgentBuffer._encode_key(k) for k in keys if k not in batch or len(batch[k]) == 0]
+    if missing: raise BufferException(f'{purpose} needs the field(s) {", ".join(missing)}, which the batch lacks '
+                                      f'(it has {", ".join(sorted(AgentBuffer._encode_key(k) for k in batch.keys())) or "none"})')
+
 def _field_or_fail(buffer: AgentBuffer, key: AgentBufferKey, who: str) -> AgentBufferField:
     field = buffer.get(key)
     if field is None:

@@ -82,32 +82,33 @@ class ActionInfo(NamedTuple):
 
     def __len__(self): return len(self.agent_ids)
 
-# %% ../../nbs/03c_buffer.processor.ipynb #8a4839bc
+# %% ../../nbs/03c_buffer.processor.ipynb #a40f4e72
 class SlotArrays:
-    "Named arrays indexed by slot first: `(capacity, *extra, *value_shape)`."
+    "Named arrays indexed by slot first: `(capacity, *extra, *value_shape)`, holding `fill` where never written."
     def __init__(self, extra: Tuple[int, ...] = ()):
-        self.extra, self.arrays, self.capacity = tuple(extra), {}, 0
+        self.extra, self.arrays, self.fills, self.capacity = tuple(extra), {}, {}, 0
 
     def _grow(self, need: int):
         if need <= self.capacity: return
         new_cap = max(need, 2 * self.capacity, 8)
         for k, a in self.arrays.items():
-            bigger = np.zeros((new_cap,) + a.shape[1:], a.dtype); bigger[:self.capacity] = a
+            bigger = np.full((new_cap,) + a.shape[1:], self.fills[k], a.dtype); bigger[:self.capacity] = a
             self.arrays[k] = bigger
         self.capacity = new_cap
 
-    def write(self, key, index: Tuple, values: np.ndarray, value_shape: Tuple[int, ...]):
-        "`self[key][index] = values`, creating the array for values of `value_shape` on first use."
+    def write(self, key, index: Tuple, values: np.ndarray, value_shape: Tuple[int, ...], fill=0):
+        "`self[key][index] = values`, creating the array (filled with `fill`) for values of `value_shape` on first use."
         values = np.asarray(values)
         slots = np.asarray(index[0])
         if slots.size: self._grow(int(slots.max()) + 1)
         if key not in self.arrays:
-            self.arrays[key] = np.zeros((self.capacity,) + self.extra + tuple(value_shape), values.dtype)
+            self.arrays[key] = np.full((self.capacity,) + self.extra + tuple(value_shape), fill, values.dtype)
+            self.fills[key] = fill
         self.arrays[key][index] = values
 
     def __getitem__(self, key): return self.arrays[key]
     def __contains__(self, key): return key in self.arrays
-    def clear(self): self.arrays, self.capacity = {}, 0
+    def clear(self): self.arrays, self.fills, self.capacity = {}, {}, 0
 
 # %% ../../nbs/03c_buffer.processor.ipynb #4c99e2d1
 def group_mates(group_ids: np.ndarray) -> np.ndarray:
@@ -131,7 +132,7 @@ def group_mates(group_ids: np.ndarray) -> np.ndarray:
     out = np.empty_like(mates_sorted); out[order] = mates_sorted
     return out
 
-# %% ../../nbs/03c_buffer.processor.ipynb #99676210
+# %% ../../nbs/03c_buffer.processor.ipynb #a080396b
 class AgentProcessor:
     "Turns batched environment steps into per-agent `Trajectory`s of at most `max_trajectory_length` steps."
     def __init__(self, behavior_spec: BehaviorSpec, max_trajectory_length: int, behavior_id: str = '',
@@ -240,14 +241,14 @@ class AgentProcessor:
         for i in range(len(self.spec.observation_specs)):
             v = P[('obs', i)][src].astype(np.float32)
             v[~present] = np.nan
-            L.write(('group_obs', i), idx, v, (M,) + v.shape[2:])
+            L.write(('group_obs', i), idx, v, (M,) + v.shape[2:], fill=np.nan)
         for key in ('continuous_action', 'discrete_action'):
             v = P[key][src]; v[~present] = 0
             L.write(('group', key), idx, v, (M,) + v.shape[2:])
         L.write(('group', 'reward'), idx, np.where(present, reward[np.maximum(padded, 0)], 0).astype(np.float32), (M,))
         L.write(('group', 'done'), idx, np.where(present, done[np.maximum(padded, 0)], False), (M,))
-        L.write(('group', 'present'), idx, present, (M,))
-        L.write(('group', 'mate_row'), idx, padded, (M,))  # rows of this step's batch, for next_group_obs
+        L.write(('group', 'present'), idx, present, (M,), fill=False)
+        L.write(('group', 'mate_row'), idx, padded, (M,), fill=-1)  # rows of this step's batch, for next_group_obs
 
     def _widen_mates(self, m: int):
         "Grow the groupmate axis of the stored lanes to `m`."

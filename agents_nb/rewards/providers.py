@@ -23,13 +23,14 @@ __all__ = ['BUILTIN_REWARD_PROVIDERS', 'BaseRewardProvider', 'ExtrinsicRewardPro
            'CuriosityRewardProvider', 'RNDRewardProvider', 'DiscriminatorNetwork', 'GAILRewardProvider',
            'reward_provider_class', 'create_reward_provider']
 
-# %% ../../nbs/05c_rewards.providers.ipynb #911a42f1
+# %% ../../nbs/05c_rewards.providers.ipynb #745e046b
 def _present(buffer: AgentBuffer, key) -> bool:
     "Whether `buffer` holds a non-empty field `key` (without creating it)."
     return key in buffer and len(buffer[key]) > 0
 
-def _column(buffer: AgentBuffer, key) -> np.ndarray:
-    "A field of one number per step as a float32 `(T,)` array."
+def _column(buffer: AgentBuffer, key, who: str = 'A reward signal') -> np.ndarray:
+    "A field of one number per step as a float32 `(T,)` array (a missing field is an error naming it)."
+    require_fields(buffer, [key], who)
     return np.asarray(buffer[key], dtype=np.float32).reshape(-1)
 
 def _row_sums(rows: Sequence) -> np.ndarray:
@@ -48,6 +49,8 @@ def _obs_tensors(buffer: AgentBuffer, num_obs: int, device=None, next_obs: bool 
 def _agent_action(buffer: AgentBuffer, action_spec: ActionSpec, device=None) -> AgentAction:
     "The actions of every row as an `AgentAction` (the parts the spec has)."
     rows = buffer.num_experiences
+    require_fields(buffer, ([BufferKey.CONTINUOUS_ACTION] if action_spec.continuous_size else [])
+                   + ([BufferKey.DISCRETE_ACTION] if action_spec.discrete_size else []), 'A reward signal')
     cont = disc = None
     if action_spec.continuous_size:
         cont = torch.as_tensor(np.asarray(buffer[BufferKey.CONTINUOUS_ACTION], dtype=np.float32),
@@ -167,7 +170,7 @@ class CuriosityNetwork(nn.Module):
             error = error + (-torch.log(disc + self.EPSILON) * onehot).sum(dim=1)
         return error
 
-# %% ../../nbs/05c_rewards.providers.ipynb #0bfc192d
+# %% ../../nbs/05c_rewards.providers.ipynb #afc07514
 class CuriosityRewardProvider(BaseRewardProvider):
     "Intrinsic reward: the error of a learned forward model in a feature space shaped by an inverse model."
     settings_class = CuriositySettings
@@ -195,7 +198,6 @@ class CuriosityRewardProvider(BaseRewardProvider):
         return np.minimum(rewards, limit).astype(np.float32)
 
     def update(self, buffer: AgentBuffer) -> Dict[str, float]:
-        self._has_updated_once = True
         state, next_state, action = self._batch(buffer)
         masks = (torch.as_tensor(_column(buffer, BufferKey.MASKS), device=state.device) if _present(buffer, BufferKey.MASKS)
                  else state.new_ones(state.shape[0]))
@@ -203,6 +205,7 @@ class CuriosityRewardProvider(BaseRewardProvider):
         inverse_loss = masked_mean(self._network.inverse_error(state, next_state, action), masks)
         loss = self.loss_multiplier * (self.forward_weight * forward_loss + (1 - self.forward_weight) * inverse_loss)
         self.optimizer.zero_grad(); loss.backward(); self.optimizer.step()
+        self._has_updated_once = True  # only a completed update turns the reward on
         return {'Losses/Curiosity Forward Loss': forward_loss.item(), 'Losses/Curiosity Inverse Loss': inverse_loss.item()}
 
     def get_modules(self) -> Dict[str, nn.Module]: return {f'Module:{self.name}': self._network}
