@@ -429,7 +429,7 @@ def load_from_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -
     self._fields = fields
     return self
 
-# %% ../../nbs/03a_buffer.agent_buffer.ipynb #14981e89
+# %% ../../nbs/03a_buffer.agent_buffer.ipynb #eb4bc90d
 def require_fields(batch: AgentBuffer, keys: Sequence, purpose: str) -> None:
     "Raise `BufferException` naming every key of `keys` that `batch` lacks (or holds empty), and what needed them."
     missing = [AgentBuffer._encode_key(k) for k in keys if k not in batch or len(batch[k]) == 0]
@@ -437,11 +437,8 @@ def require_fields(batch: AgentBuffer, keys: Sequence, purpose: str) -> None:
                                       f'(it has {", ".join(sorted(AgentBuffer._encode_key(k) for k in batch.keys())) or "none"})')
 
 def _field_or_fail(buffer: AgentBuffer, key: AgentBufferKey, who: str) -> AgentBufferField:
-    field = buffer.get(key)
-    if field is None:
-        raise BufferException(f"{who}: the buffer has no field '{AgentBuffer._encode_key(key)}' "
-                              f"(it has {', '.join(f.name for f in buffer.values()) or 'no fields'})")
-    return field
+    require_fields(buffer, [key], who)
+    return buffer[key]
 
 class ObsUtil:
     "Keys and columns of an agent's own observations."
