@@ -23,7 +23,7 @@ from .trainers.ppo import PPOTrainer
 from .trainers.sac import SACTrainer
 
 # %% auto #0
-__all__ = ['TRAINERS', 'RESOURCE_STATS_EVERY', 'TrainerFactory', 'TrainerController', 'run_training']
+__all__ = ['TRAINERS', 'RESOURCE_STATS_EVERY', 'TrainerFactory', 'TrainerController', 'Progress', 'run_training']
 
 # %% ../nbs/13_controller.ipynb #bdbc284f
 TRAINERS: Dict[str, Type[RLTrainer]] = {'ppo': PPOTrainer, 'sac': SACTrainer}
@@ -47,7 +47,7 @@ class TrainerFactory:
                    artifact_path=self.layout.behavior_dir(behavior_name), stats_registry=self.stats_registry,
                    training_status=self.training_status, device=self.device)
 
-# %% ../nbs/13_controller.ipynb #6d3c5b1b
+# %% ../nbs/13_controller.ipynb #b3d55df9
 RESOURCE_STATS_EVERY = 1000
 
 class TrainerController:
@@ -98,24 +98,74 @@ class TrainerController:
         for trainer in self.trainers.values():
             if trainer.policy is not None: trainer.save_model()
 
-    def start_learning(self, env: BaseEnv, max_env_steps: Optional[int] = None) -> Dict[str, RLTrainer]:
-        "Train until every trainer reaches its `max_steps` (or `max_env_steps` environment steps); save; return the trainers."
+    def steps_done(self) -> int: return sum(t.get_step for t in self.trainers.values())
+    def steps_total(self) -> int: return sum(t.trainer_settings.max_steps for t in self.trainers.values())
+
+    def start_learning(self, env: BaseEnv, max_env_steps: Optional[int] = None,
+                       progress: Optional[Callable[[int], 'Progress']] = None) -> Dict[str, RLTrainer]:
+        """Train until every trainer reaches its `max_steps` (or `max_env_steps` environment steps); save; return the
+        trainers. `progress(total_steps)` makes the progress display."""
         env.reset()
         self._register_new_behaviors(env)
+        bar = progress(self.steps_total()) if progress is not None and self.train else None
         interrupted = False
         try:
             while self._not_done_training() and (max_env_steps is None or self.env_steps < max_env_steps):
                 self.advance(env)
+                if bar is not None: bar.update(self.steps_done())
         except KeyboardInterrupt:
             interrupted = True
         finally:
+            if bar is not None: bar.close(self.steps_done())
             if self.train: self.save_models()
         if interrupted: print('Training stopped by an interruption; the models were saved (resume with --resume).')
         return self.trainers
 
-# %% ../nbs/13_controller.ipynb #c8224f8d
+# %% ../nbs/13_controller.ipynb #df49c8df
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+        return ip is not None and 'IPKernelApp' in ip.config
+    except Exception: return False
+
+class Progress:
+    "A progress bar toward `total` steps: text on a terminal, a widget in a notebook, silent elsewhere."
+    def __init__(self, total: int, stream=None, every: int = 100, width: int = 30, mode: Optional[str] = None):
+        self.total, self.every, self.width = max(1, int(total)), every, width
+        self.stream = stream if stream is not None else sys.stderr
+        self.mode = mode or ('widget' if _in_notebook() else 'text' if getattr(self.stream, 'isatty', lambda: False)() else 'off')
+        self.widget, self.calls = None, 0
+
+    def text(self, done: int) -> str:
+        frac = min(1.0, done / self.total)
+        filled = int(round(frac * self.width))
+        return f'[{"#" * filled}{"." * (self.width - filled)}] {100 * frac:3.0f}% {done}/{self.total} steps'
+
+    def update(self, done: int, force: bool = False) -> None:
+        self.calls += 1
+        if self.mode == 'off' or (not force and self.calls % self.every): return
+        if self.mode == 'text':
+            self.stream.write('\r' + self.text(done)); self.stream.flush()
+        else:
+            if self.widget is None:
+                import ipywidgets
+                from IPython.display import display
+                self.widget = ipywidgets.IntProgress(min=0, max=self.total, description='steps'); display(self.widget)
+            self.widget.value = min(done, self.total)
+
+    def clear(self) -> None:
+        "Erase the text bar (before a summary line is printed over it)."
+        if self.mode == 'text': self.stream.write('\r' + ' ' * (self.width + 40) + '\r'); self.stream.flush()
+
+    def close(self, done: int) -> None:
+        if self.mode == 'text': self.update(done, force=True); self.stream.write('\n'); self.stream.flush()
+        elif self.mode == 'widget' and self.widget is not None: self.widget.value = min(done, self.total)
+
+# %% ../nbs/13_controller.ipynb #61fcd878
 def run_training(options: RunOptions, env: Optional[BaseEnv] = None, console: bool = True, print_fn: Callable = print,
                  tensorboard: bool = False, max_env_steps: Optional[int] = None, on_step: Optional[Callable] = None,
+                 progress: bool = True,
                  trainers: Optional[Dict[str, Type[RLTrainer]]] = None) -> Dict[str, RLTrainer]:
     "Train as `agents-nb-learn` does (after its folder checks); returns the trainers."
     ck = options.checkpoint_settings
@@ -128,7 +178,13 @@ def run_training(options: RunOptions, env: Optional[BaseEnv] = None, console: bo
     registry = StatsRegistry()
     for w in stats_writers_for(str(layout.run_dir), console=False, csv=True, tensorboard=tensorboard, clear_past_data=not ck.resume):
         registry.add_writer(w)
-    if console: registry.add_writer(ConsoleWriter(print_fn=print_fn))
+    bars = []
+    def make_bar(total):
+        bars.append(Progress(total)); return bars[-1]
+    def console_line(line):
+        for bar in bars: bar.clear()
+        print_fn(line)
+    if console: registry.add_writer(ConsoleWriter(print_fn=console_line))
     status = TrainingStatus(layout.training_status_path)
     if ck.resume and Path(layout.training_status_path).exists(): status.load()
     factory = TrainerFactory(options, layout, train=not ck.inference, load=ck.resume, seed=seed, stats_registry=registry,
@@ -141,7 +197,7 @@ def run_training(options: RunOptions, env: Optional[BaseEnv] = None, console: bo
         from agents_nb.learn import make_env_manager
         env = make_env_manager(options.env_settings, seed=seed)
     try:
-        return controller.start_learning(env, max_env_steps=max_env_steps)
+        return controller.start_learning(env, max_env_steps=max_env_steps, progress=make_bar if progress else None)
     finally:
         status.save()
         save_timer_tree(timers, layout.timers_path)

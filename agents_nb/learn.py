@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PROG', 'QUICKSTART_YAML', 'validate_existing_directories', 'setup_init_path', 'prepare_run', 'make_env_from_settings',
-           'make_env_manager', 'quickstart_options', 'main']
+           'make_env_manager', 'quickstart_options', 'main', 'train']
 
 # %% ../nbs/14_learn.ipynb #76ce753d
 import logging, os, sys, traceback, warnings
@@ -76,7 +76,7 @@ def make_env_manager(env_settings: EnvironmentSettings, seed: Optional[int] = No
     return EnvManager(make, env_settings.num_envs, processes, env_settings.max_lifetime_restarts, env_settings.restarts_rate_limit_n,
                       env_settings.restarts_rate_limit_period_s, env_settings.timeout_wait)
 
-# %% ../nbs/14_learn.ipynb #4f7801f1
+# %% ../nbs/14_learn.ipynb #2829fe74
 PROG = 'agents-nb-learn'
 
 def _one_line(msg) -> str: return ' '.join(str(msg).split())
@@ -203,6 +203,26 @@ def _train(options: RunOptions, debug: bool) -> int:
         if debug: traceback.print_exc()
         print(f'{PROG}: error: cannot write the run folder: {_one_line(e)}', file=sys.stderr)
         return 1
+    except Exception as e:  # anything else: still one line (the traceback with --debug), and what was saved stays
+        if debug: traceback.print_exc()
+        print(f'{PROG}: error: training failed: {type(e).__name__}: {_one_line(e)} (the last checkpoint of each behavior '
+              f'is in {options.checkpoint_settings.write_path}; --debug shows the traceback)', file=sys.stderr)
+        return 1
     for name, t in trainers.items():
         print(f'{name}: trained to step {t.get_step}; model {os.path.join(options.checkpoint_settings.write_path, name + ".onnx")}')
     return 0
+
+# %% ../nbs/14_learn.ipynb #6565bc9b
+def train(*argv: str, env=None, **kwargs):
+    "Train as `agents-nb-learn *argv` does (optionally on the environment object `env`); returns the trainers."
+    argv = list(argv)
+    options = RunOptions.from_argv(argv)
+    if env is None and not options.behaviors.config_specified and options.env_settings.env_path is None:
+        options = quickstart_options(argv)
+    if env is None:
+        if options.env_settings.env_path is None:
+            raise TrainerConfigError('No environment was given: pass env=... or --env', ['env_settings', 'env_path'])
+        _check_env(options)
+    prepare_run(options)
+    from agents_nb.controller import run_training
+    return run_training(options, env=env, **kwargs)

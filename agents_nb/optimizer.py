@@ -66,7 +66,7 @@ def trust_region_policy_loss(advantages: torch.Tensor, log_probs: torch.Tensor, 
     surrogate = torch.min(ratio * advantage, torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon) * advantage)
     return -masked_mean(surrogate, loss_masks)
 
-# %% ../nbs/05f_optimizer.ipynb #3ed3cf9a
+# %% ../nbs/05f_optimizer.ipynb #323696ad
 class TorchOptimizer:
     "The reward signals, value estimates and BC module every trainer's optimizer shares."
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings):
@@ -91,7 +91,7 @@ class TorchOptimizer:
         "One provider per configured signal, keyed by the signal's name (`extrinsic`, `gail`, ...)."
         for kind, settings in reward_signal_configs.items():
             name = str(kind)
-            self.reward_signals[name] = create_reward_provider(kind, self.policy.behavior_spec, settings)
+            self.reward_signals[name] = create_reward_provider(kind, self.policy.behavior_spec, settings).to(self.policy.device)
 
     def update_reward_signals(self, batch: AgentBuffer) -> Dict[str, float]:
         "Update every reward provider on `batch`; a provider that fails is reported and skipped."
