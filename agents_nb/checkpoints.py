@@ -333,7 +333,7 @@ class ModelSaver:
             return report
         return None
 
-# %% ../nbs/06b_checkpoints.ipynb #c45a95f8
+# %% ../nbs/06b_checkpoints.ipynb #32c87b7e
 STATUS_FORMAT_VERSION = '0.3.0'
 
 class StatusType:
@@ -379,13 +379,19 @@ class TrainingStatus:
         return [ModelCheckpoint.from_dict(d) for d in self.state.get(behavior, {}).get(StatusType.CHECKPOINTS, [])]
 
     def add_checkpoint(self, behavior: str, checkpoint: ModelCheckpoint, keep_checkpoints: int) -> List[ModelCheckpoint]:
-        "Record `checkpoint`; drop (and delete the files of) the oldest beyond `keep_checkpoints`."
+        """Record `checkpoint`; drop (and delete the files of) the oldest beyond `keep_checkpoints`. A checkpoint of a
+        step already recorded replaces that entry (its files were just rewritten), and a file that a kept entry or the
+        final checkpoint still names is never deleted."""
         entries = self.state.setdefault(behavior, {}).setdefault(StatusType.CHECKPOINTS, [])
+        entries[:] = [e for e in entries if e.get('steps') != checkpoint.steps]
         entries.append(asdict(checkpoint))
         dropped = []
         while keep_checkpoints > 0 and len(entries) > keep_checkpoints:
             old = ModelCheckpoint.from_dict(entries.pop(0))
-            for f in old.files: Path(f).unlink(missing_ok=True)
+            final = self.final_checkpoint(behavior)
+            in_use = {f for e in entries for f in ModelCheckpoint.from_dict(e).files} | set(final.files if final else [])
+            for f in old.files:
+                if f not in in_use: Path(f).unlink(missing_ok=True)
             dropped.append(old)
         return dropped
 

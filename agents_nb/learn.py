@@ -76,7 +76,7 @@ def make_env_manager(env_settings: EnvironmentSettings, seed: Optional[int] = No
     return EnvManager(make, env_settings.num_envs, processes, env_settings.max_lifetime_restarts, env_settings.restarts_rate_limit_n,
                       env_settings.restarts_rate_limit_period_s, env_settings.timeout_wait)
 
-# %% ../nbs/14_learn.ipynb #2829fe74
+# %% ../nbs/14_learn.ipynb #59b6340e
 PROG = 'agents-nb-learn'
 
 def _one_line(msg) -> str: return ' '.join(str(msg).split())
@@ -209,7 +209,8 @@ def _train(options: RunOptions, debug: bool) -> int:
               f'is in {options.checkpoint_settings.write_path}; --debug shows the traceback)', file=sys.stderr)
         return 1
     for name, t in trainers.items():
-        print(f'{name}: trained to step {t.get_step}; model {os.path.join(options.checkpoint_settings.write_path, name + ".onnx")}')
+        if options.checkpoint_settings.inference: print(f'{name}: ran in inference mode; nothing was saved')
+        else: print(f'{name}: trained to step {t.get_step}; model {os.path.join(options.checkpoint_settings.write_path, name + ".onnx")}')
     return 0
 
 # %% ../nbs/14_learn.ipynb #6565bc9b

@@ -27,7 +27,7 @@ def next_multiple(step: int, interval: int) -> int:
     "The first multiple of `interval` strictly after `step`."
     return step + (interval - step % interval)
 
-# %% ../nbs/06c_trainer.ipynb #206a7be4
+# %% ../nbs/06c_trainer.ipynb #87909405
 class RLTrainer(abc.ABC):
     "What every reinforcement-learning trainer shares (see above)."
     def __init__(self, behavior_name: str, trainer_settings: TrainerSettings, training: bool = True, load: bool = False,
@@ -149,8 +149,7 @@ class RLTrainer(abc.ABC):
 
     def save_model(self) -> Path:
         "Checkpoint now, and copy its ONNX to `<results>/<run-id>/<Behavior>.onnx` as the final model."
-        last = self._last_checkpoint
-        ckpt = last if last is not None and last.steps == self._step else self._checkpoint()
+        ckpt = self._checkpoint()   # always fresh: an update may have followed the last checkpoint at this step
         final = self.model_saver.copy_final_model(ckpt.file_path)
         if self.training_status is not None:
             self.training_status.track_final_checkpoint(self.brain_name, ckpt)

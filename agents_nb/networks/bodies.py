@@ -55,7 +55,7 @@ def create_input_processors(observation_specs: Sequence[ObservationSpec], h_size
     pairs = [get_encoder_for_obs(s, normalize, h_size, attention_embedding_size, vis_encode_type) for s in observation_specs]
     return nn.ModuleList([p for p, _ in pairs]), [n for _, n in pairs]
 
-# %% ../../nbs/04e_networks.bodies.ipynb #e137a6c7
+# %% ../../nbs/04e_networks.bodies.ipynb #d527406f
 class ObservationEncoder(nn.Module):
     "Encode a list of observations into one vector per row."
     def __init__(self, observation_specs: Sequence[ObservationSpec], h_size: int,
@@ -67,10 +67,7 @@ class ObservationEncoder(nn.Module):
         self._entity_idx = [i for i, k in enumerate(kinds) if k == 'entities']
         self._dense_idx = [i for i, k in enumerate(kinds) if k != 'entities']
         self._goal_idx = [i for i, s in enumerate(self.observation_specs) if s.observation_type == ObservationType.GOAL_SIGNAL]
-        for i in self._goal_idx:
-            if kinds[i] == 'entities':
-                raise UnityTrainerException(f'Observation {i} ({self.observation_specs[i].name}) is a goal signal made of '
-                                            'entities; goals must be vectors or images')
+        self._entity_goal_idx = [i for i in self._goal_idx if kinds[i] == 'entities']
         self.total_enc_size = sum(self.embedding_sizes)
         self.total_goal_enc_size = sum(self.embedding_sizes[i] for i in self._goal_idx)
         self.x_self_encoder, self.rsa = None, None
@@ -115,6 +112,10 @@ class ObservationEncoder(nn.Module):
 
     def get_goal_encoding(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         "The embeddings of the goal observations alone."
+        if self._entity_goal_idx:
+            i = self._entity_goal_idx[0]
+            raise UnityTrainerException(f'Observation {i} ({self.observation_specs[i].name}) is a goal signal made of '
+                                        'entities; goal conditioning needs vector or image goals')
         inputs = self._check(inputs)
         return torch.cat([self.processors[i](inputs[i]) for i in self._goal_idx], dim=1)
 
@@ -127,7 +128,7 @@ class ObservationEncoder(nn.Module):
         for mine, theirs in zip(self.processors, other.processors):
             if isinstance(mine, VectorInput): mine.copy_normalization(theirs)
 
-# %% ../../nbs/04e_networks.bodies.ipynb #693a16aa
+# %% ../../nbs/04e_networks.bodies.ipynb #1e8c0d6f
 def _memory_settings(network_settings: NetworkSettings) -> Optional[MemorySettings]:
     return network_settings.memory
 
@@ -144,6 +145,10 @@ class NetworkBody(nn.Module):
         total = self.observation_encoder.total_enc_size + encoded_act_size
         self.conditioned = (self.observation_encoder.total_goal_enc_size > 0
                             and network_settings.goal_conditioning_type == ConditioningType.HYPER)
+        if self.conditioned and self.observation_encoder._entity_goal_idx:
+            i = self.observation_encoder._entity_goal_idx[0]
+            raise UnityTrainerException(f'Observation {i} ({observation_specs[i].name}) is a goal signal made of entities; '
+                                        'the hyper goal conditioning needs vector or image goals')
         if self.conditioned:
             self._body_encoder = ConditionalEncoder(total, self.observation_encoder.total_goal_enc_size, self.h_size,
                                                     network_settings.num_layers, 1)
