@@ -27,7 +27,7 @@ def next_multiple(step: int, interval: int) -> int:
     "The first multiple of `interval` strictly after `step`."
     return step + (interval - step % interval)
 
-# %% ../nbs/06c_trainer.ipynb #87909405
+# %% ../nbs/06c_trainer.ipynb #48b49570
 class RLTrainer(abc.ABC):
     "What every reinforcement-learning trainer shares (see above)."
     def __init__(self, behavior_name: str, trainer_settings: TrainerSettings, training: bool = True, load: bool = False,
@@ -133,8 +133,13 @@ class RLTrainer(abc.ABC):
         "Process what arrived; update when ready; publish the policy after an update."
         for queue in self.trajectory_queues:
             while queue: self._process_trajectory(queue.popleft())
-        if self.should_still_train and self._is_ready_update() and self._update_policy():
-            for q in self.policy_queues: q.append(self.policy)
+        if self.should_still_train and self._is_ready_update():
+            try: updated = self._update_policy()
+            except UnityTrainerException as e:  # a diverged loss: say which behavior, when, and what is safe to resume from
+                last = self._last_checkpoint.file_path if self._last_checkpoint is not None else 'none saved yet'
+                raise UnityTrainerException(f'{self.brain_name} at step {self._step}: {e} (last good checkpoint: {last})') from e
+            if updated:
+                for q in self.policy_queues: q.append(self.policy)
 
     def _checkpoint(self) -> ModelCheckpoint:
         "Save a checkpoint at the current step and record it (keeping `keep_checkpoints` of them)."
