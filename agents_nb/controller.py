@@ -25,7 +25,7 @@ from .trainers.sac import SACTrainer
 # %% auto #0
 __all__ = ['TRAINERS', 'RESOURCE_STATS_EVERY', 'TrainerFactory', 'TrainerController', 'Progress', 'run_training']
 
-# %% ../nbs/13_controller.ipynb #bdbc284f
+# %% ../nbs/13_controller.ipynb #fa43c900
 TRAINERS: Dict[str, Type[RLTrainer]] = {'ppo': PPOTrainer, 'sac': SACTrainer}
 
 class TrainerFactory:
@@ -45,7 +45,8 @@ class TrainerFactory:
                                      f"(available: {', '.join(self.trainers)})", ['behaviors', behavior_name, 'trainer_type'])
         return cls(behavior_name, settings, training=self.train, load=self.load, seed=self.seed,
                    artifact_path=self.layout.behavior_dir(behavior_name), stats_registry=self.stats_registry,
-                   training_status=self.training_status, device=self.device)
+                   training_status=self.training_status, device=self.device,
+                   memory_budget_mb=self.options.torch_settings.memory_budget_mb)
 
 # %% ../nbs/13_controller.ipynb #aba4d087
 RESOURCE_STATS_EVERY = 1000

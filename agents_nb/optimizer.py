@@ -19,7 +19,7 @@ from .rewards import *
 
 # %% auto #0
 __all__ = ['discount_rewards', 'get_gae', 'lambda_return', 'trust_region_value_loss', 'trust_region_policy_loss',
-           'TorchOptimizer']
+           'saved_activation_bytes', 'row_chunks', 'TorchOptimizer']
 
 # %% ../nbs/05f_optimizer.ipynb #311f29cb
 def discount_rewards(r: np.ndarray, gamma: float = 0.99, value_next: float = 0.0) -> np.ndarray:
@@ -66,7 +66,26 @@ def trust_region_policy_loss(advantages: torch.Tensor, log_probs: torch.Tensor, 
     surrogate = torch.min(ratio * advantage, torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon) * advantage)
     return -masked_mean(surrogate, loss_masks)
 
-# %% ../nbs/05f_optimizer.ipynb #323696ad
+# %% ../nbs/05f_optimizer.ipynb #7aee0ecc
+def saved_activation_bytes(fn: Callable[[], Any]) -> int:
+    "Bytes of the distinct tensors autograd saves for the backward pass while `fn()` runs."
+    storages: Dict[int, int] = {}
+    def pack(t):
+        st = t.untyped_storage()
+        storages[st.data_ptr()] = st.nbytes()
+        return t
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = fn()   # kept alive until counted: its graph holds the saved tensors
+    total = sum(storages.values())
+    del out
+    return total
+
+def row_chunks(rows: int, chunk_rows: int, sequence_length: int = 1) -> List[slice]:
+    "Consecutive slices covering `rows`, each of at most `chunk_rows` rows rounded down to whole sequences (at least one)."
+    step = max(sequence_length, chunk_rows // sequence_length * sequence_length)
+    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+# %% ../nbs/05f_optimizer.ipynb #490318ee
 class TorchOptimizer:
     "The reward signals, value estimates and BC module every trainer's optimizer shares."
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings):
@@ -74,6 +93,9 @@ class TorchOptimizer:
         self.reward_signals: Dict[str, BaseRewardProvider] = {}
         self.critic_memory_dict: Dict[Any, torch.Tensor] = {}
         self.create_reward_signals(trainer_settings.reward_signals)
+        self.memory_budget_mb: Optional[float] = None   # torch_settings.memory_budget_mb; see "Gradient accumulation"
+        self._bytes_per_row: Optional[float] = None
+        self._max_chunk_rows: Optional[int] = None       # lowered after an out-of-memory error
         self.bc_module = None
         if trainer_settings.behavioral_cloning is not None:
             hp = trainer_settings.hyperparameters
@@ -150,6 +172,60 @@ class TorchOptimizer:
                 if not self.reward_signals[k].ignore_done: next_out[k] = 0.0
             self.critic_memory_dict.pop(agent_id, None)
         return out, next_out, memories
+
+    def rows_per_chunk(self, batch: AgentBuffer, losses_fn: Callable[[AgentBuffer], Dict[str, torch.Tensor]]) -> int:
+        "How many rows of `batch` one chunk of a gradient step may hold under `memory_budget_mb` (all rows without one)."
+        rows, seq = batch.num_experiences, self.policy.sequence_length
+        limit = rows if self._max_chunk_rows is None else min(rows, self._max_chunk_rows)
+        if self.memory_budget_mb is None or rows <= seq: return max(seq, limit)
+        if self._bytes_per_row is None:  # two probes: what grows with the rows, without the parameters both hold
+            small, large = seq, seq * max(2, min(8, rows // seq))
+            b_small = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, small)))
+            b_large = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, large)))
+            self._bytes_per_row = max(1.0, (b_large - b_small) / (large - small))
+        fit = int(self.memory_budget_mb * 2 ** 20 // self._bytes_per_row) // seq * seq
+        if fit < seq:
+            warnings.warn(f'memory_budget_mb={self.memory_budget_mb} is less than one sequence of {seq} rows needs '
+                          f'({self._bytes_per_row * seq / 2 ** 20:.3f} MB): updating one sequence at a time')
+        return max(seq, min(limit, fit))
+
+    def accumulate_gradients(self, batch: AgentBuffer, losses_fn: Callable[[AgentBuffer], Dict[str, torch.Tensor]],
+                             targets: Sequence[Tuple[str, Sequence[nn.Parameter]]]) -> Dict[str, float]:
+        """Gradients of `losses_fn(batch)` over the whole minibatch, computed chunk by chunk when it exceeds the memory
+        budget. `losses_fn(chunk)` returns named scalar losses, each a masked mean over the chunk's rows whose `MASKS`
+        are set; `targets` pairs the name of a loss with the parameters it trains. The summed gradients are left in
+        those parameters' `.grad` (the previous ones are cleared) for the caller's optimisers to step; the result is
+        every loss's value over the whole minibatch."""
+        chunk = self.rows_per_chunk(batch, losses_fn)
+        while True:
+            try: return self._accumulate(batch, losses_fn, targets, chunk)
+            except torch.cuda.OutOfMemoryError:
+                seq = self.policy.sequence_length
+                if chunk <= seq: raise
+                chunk = max(seq, chunk // 2 // seq * seq)
+                self._max_chunk_rows = chunk
+                warnings.warn(f'A minibatch did not fit the device memory: updating in chunks of {chunk} rows from now on')
+                if torch.cuda.is_available(): torch.cuda.empty_cache()
+
+    def _accumulate(self, batch, losses_fn, targets, chunk: int) -> Dict[str, float]:
+        targets = [(name, [p for p in params if p.requires_grad]) for name, params in targets]
+        for _, params in targets:
+            for p in params: p.grad = None
+        rows = batch.num_experiences
+        slices = row_chunks(rows, chunk, self.policy.sequence_length)
+        if len(slices) == 1: parts = [(batch, 1.0)]
+        else:  # each chunk's masked means, weighted by its share of the minibatch's unmasked rows
+            masks = np.asarray(batch[BufferKey.MASKS].to_ndarray(), dtype=np.float64) > 0 if BufferKey.MASKS in batch \
+                else np.ones(rows, bool)
+            total = max(int(masks.sum()), 1)
+            parts = [(batch.make_mini_batch(s.start, s.stop), masks[s].sum() / total) for s in slices]
+        values: Dict[str, float] = {}
+        for part, weight in parts:
+            losses = losses_fn(part)
+            for i, (name, params) in enumerate(targets):
+                (losses[name] * weight).backward(inputs=params, retain_graph=i < len(targets) - 1)
+            for k, v in losses.items(): values[k] = values.get(k, 0.0) + weight * float(v)
+        return values
 
     def get_modules(self) -> Dict[str, nn.Module]:
         "What a checkpoint saves besides the policy: the reward providers' networks."

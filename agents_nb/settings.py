@@ -655,7 +655,7 @@ class CheckpointSettings(Settings):
                           'so resume is ignored.', TrainerConfigWarning)
             self.resume = False
 
-# %% ../nbs/01_settings.ipynb #0a982dda
+# %% ../nbs/01_settings.ipynb #db9fb937
 @dataclass
 class EnvironmentSettings(Settings):
     "`env_settings`: which environment, how many copies, seeds and the worker restart policy."
@@ -690,12 +690,18 @@ class EngineSettings(Settings):
 
 @dataclass
 class TorchSettings(Settings):
-    "`torch_settings`: `device` is what `torch.device` takes; unset means cuda when available."
+    """`torch_settings`: `device` is what `torch.device` takes; unset means cuda when available. `memory_budget_mb`
+    (an agents_nb addition; unset means no budget) bounds the activations one gradient step holds: a minibatch whose
+    activations exceed it is split into chunks whose gradients are summed (see the optimizer chapter)."""
     device: Optional[str] = None
+    memory_budget_mb: Optional[float] = None
 
     def _validate(self):  # the syntax only: whether the device exists is `agents_nb.core.get_device`'s question
         if self.device is not None and not re.fullmatch(r'[a-z_]+(:\d+)?', self.device):
             raise TrainerConfigError(f"'{self.device}' is not a device name (cpu, cuda, cuda:N, mps, ...)", ['device'])
+        if self.memory_budget_mb is not None and not self.memory_budget_mb > 0:
+            raise TrainerConfigError(f'memory_budget_mb must be a positive number of megabytes, not {self.memory_budget_mb}',
+                                     ['memory_budget_mb'])
 
 # %% ../nbs/01_settings.ipynb #fc520dc2
 def deep_update_dict(d: dict, update: Mapping) -> None:
@@ -852,7 +858,7 @@ def load_config(path) -> dict:
     if not isinstance(d, Mapping): raise TrainerConfigError(f'expected a mapping at the top of the file, got {_describe(d)}', source=path)
     return d
 
-# %% ../nbs/01_settings.ipynb #8c71de06
+# %% ../nbs/01_settings.ipynb #f78e916e
 _CLI_FLAGS = [
     # (flags, section or None for the top level, field, argparse keywords)
     (('--env',), 'env_settings', 'env_path', dict(metavar='ENV', help='environment to train on: a registry id (builtin:NAME, gym:ID, pettingzoo:MODULE) or the path of a Unity build')),
@@ -886,6 +892,7 @@ _CLI_FLAGS = [
     (('--no-graphics',), 'engine_settings', 'no_graphics', dict(action='store_true', help='run Unity without graphics')),
     (('--no-graphics-monitor',), 'engine_settings', 'no_graphics_monitor', dict(action='store_true', help='graphics for worker 0 only')),
     (('--torch-device',), 'torch_settings', 'device', dict(help='torch device: cpu, cuda, cuda:N (default: cuda when available)')),
+    (('--memory-budget-mb',), 'torch_settings', 'memory_budget_mb', dict(type=float, help='split minibatches whose activations exceed this many MB and sum their gradients (default: no budget)')),
 ]
 _GROUPS = {'env_settings': 'environment', 'checkpoint_settings': 'run and checkpoints', 'engine_settings': 'Unity engine',
            'torch_settings': 'torch', None: 'other'}

@@ -27,14 +27,15 @@ def next_multiple(step: int, interval: int) -> int:
     "The first multiple of `interval` strictly after `step`."
     return step + (interval - step % interval)
 
-# %% ../nbs/06c_trainer.ipynb #48b49570
+# %% ../nbs/06c_trainer.ipynb #61a43bac
 class RLTrainer(abc.ABC):
     "What every reinforcement-learning trainer shares (see above)."
     def __init__(self, behavior_name: str, trainer_settings: TrainerSettings, training: bool = True, load: bool = False,
                  seed: int = 0, artifact_path: Union[str, Path] = 'results/run/Behavior',
                  stats_registry: Optional[StatsRegistry] = None, training_status: Optional[TrainingStatus] = None,
-                 reward_buff_cap: int = 1, device: Optional[str] = 'cpu'):
+                 reward_buff_cap: int = 1, device: Optional[str] = 'cpu', memory_budget_mb: Optional[float] = None):
         self.brain_name, self.trainer_settings = behavior_name, trainer_settings
+        self.memory_budget_mb = memory_budget_mb
         self.is_training, self.load, self.seed, self.device = training, load, seed, device
         self.artifact_path = Path(artifact_path)
         self.stats_reporter = StatsReporter(behavior_name, stats_registry if stats_registry is not None else StatsRegistry())
@@ -76,6 +77,7 @@ class RLTrainer(abc.ABC):
             raise UnityTrainerException(f'{self.brain_name} already has a policy; a trainer trains one behavior')
         self.policy = self.create_policy(behavior_spec)
         self.optimizer = self.create_optimizer()
+        self.optimizer.memory_budget_mb = self.memory_budget_mb
         for name in self.optimizer.reward_signals: self.collected_rewards[name] = defaultdict(float)
         self.model_saver.register(self.policy); self.model_saver.register(self.optimizer)
         self.model_saver.initialize_or_load()

@@ -51,7 +51,7 @@ class LogEntCoef(nn.Module):
 DISCRETE_TARGET_ENTROPY_SCALE = 0.2
 CONTINUOUS_TARGET_ENTROPY_SCALE = 1.0
 
-# %% ../../nbs/08_trainers.sac.ipynb #74303696
+# %% ../../nbs/08_trainers.sac.ipynb #b6f7c19b
 class TorchSACOptimizer(TorchOptimizer):
     "SAC's twin-Q, value, policy and entropy losses and their three optimisers."
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings):
@@ -152,26 +152,48 @@ class TorchSACOptimizer(TorchOptimizer):
         return loss
 
     def update(self, batch: AgentBuffer, num_sequences: int) -> Dict[str, float]:
-        "One step of each of the three optimisers on a sampled minibatch; returns ML-Agents' SAC stats."
-        p, seq, a = self.policy, self.policy.sequence_length, self._action_spec
-        n_obs = p.num_obs
-        needed = [ObsUtil.get_name_at(i) for i in range(n_obs)] + [ObsUtil.get_name_at_next(i) for i in range(n_obs)]
+        "One step of each of the three optimisers on a sampled minibatch (in chunks under a memory budget); returns ML-Agents' SAC stats."
+        p, a = self.policy, self._action_spec
+        needed = [ObsUtil.get_name_at(i) for i in range(p.num_obs)] + [ObsUtil.get_name_at_next(i) for i in range(p.num_obs)]
         needed += [BufferKey.MASKS, BufferKey.DONE] + [RewardSignalUtil.rewards_key(n) for n in self.stream_names]
         needed += [BufferKey.CONTINUOUS_ACTION] if a.continuous_size else []
         needed += [BufferKey.DISCRETE_ACTION, BufferKey.ACTION_MASK] if a.discrete_size else []
         require_fields(batch, needed, 'The SAC update')
+        for net in (self.q_network.q1_network, self.q_network.q2_network, self.target_network, self._critic):
+            net.network_body.copy_normalization(p.actor.network_body)
+        step = p.get_current_step()
+        optimizers = {'Policy Loss': self.policy_optimizer, 'Critic Loss': self.value_optimizer, 'Entropy Loss': self.entropy_optimizer}
+        targets = [(name, [q for g in opt.param_groups for q in g['params']]) for name, opt in optimizers.items()]
+        losses = self.accumulate_gradients(batch, self.losses, targets)
+        bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
+        if bad:
+            raise UnityTrainerException(f"The SAC {', '.join(k.lower() for k in bad)} became {', '.join(str(v) for v in bad.values())} "
+                                        f'at step {step}: training diverged')
+        lr = self.decay_learning_rate.get_value(step)
+        for opt in optimizers.values():
+            for g in opt.param_groups: g['lr'] = lr
+            opt.step()
+        soft_update(self._critic, self.target_network, self.tau)
+        return {'Losses/Policy Loss': losses['Policy Loss'], 'Losses/Value Loss': losses['Value Loss'],
+                'Losses/Q1 Loss': losses['Q1 Loss'], 'Losses/Q2 Loss': losses['Q2 Loss'],
+                'Policy/Discrete Entropy Coeff': self._log_ent_coef.discrete.exp().mean().item() if a.discrete_size else 0.0,
+                'Policy/Continuous Entropy Coeff': self._log_ent_coef.continuous.exp().mean().item(),
+                'Policy/Learning Rate': lr}
+
+    def losses(self, batch: AgentBuffer) -> Dict[str, torch.Tensor]:
+        "SAC's losses on `batch` (whole sequences), each a masked mean; `Critic Loss` (Q1 + Q2 + value) trains the critics."
+        p, seq, a = self.policy, self.policy.sequence_length, self._action_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device).reshape(-1)
         rewards = {n: t(RewardSignalUtil.rewards_key(n)) for n in self.stream_names}
-        obs = p.obs_tensors(ObsUtil.from_buffer(batch, n_obs))
-        next_obs = p.obs_tensors(ObsUtil.from_buffer_next(batch, n_obs))
+        obs = p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs))
+        next_obs = p.obs_tensors(ObsUtil.from_buffer_next(batch, p.num_obs))
         masks = torch.as_tensor(batch[BufferKey.ACTION_MASK].to_ndarray(), dtype=torch.float32, device=p.device) if a.discrete_size else None
         actions = actions_from_batch(batch, a, p.device)
         memories = memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None
         value_memories = memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if p.use_recurrent else None
-        if p.use_recurrent and value_memories is None: value_memories = torch.zeros(1, num_sequences, self._critic.memory_size, device=p.device)
+        if p.use_recurrent and value_memories is None:
+            value_memories = torch.zeros(1, batch.num_experiences // seq, self._critic.memory_size, device=p.device)
         q_memories = torch.zeros_like(value_memories) if value_memories is not None else None
-        for net in (self.q_network.q1_network, self.q_network.q2_network, self.target_network, self._critic):
-            net.network_body.copy_normalization(p.actor.network_body)
         sampled, stats, _ = p.actor.get_action_and_stats(obs, masks, memories, sequence_length=seq)
         log_probs = stats['log_probs']
         values, _ = self._critic.critic_pass(obs, value_memories, sequence_length=seq)
@@ -189,19 +211,9 @@ class TorchSACOptimizer(TorchOptimizer):
         if BufferKey.INTERRUPTED in batch and len(batch[BufferKey.INTERRUPTED]): dones = dones * (1.0 - t(BufferKey.INTERRUPTED))
         q1_loss, q2_loss = self.sac_q_loss(q1, q2, target_values, dones, rewards, loss_masks)
         value_loss = self.sac_value_loss(log_probs, values, q1p, q2p, loss_masks)
-        policy_loss = self.sac_policy_loss(log_probs, q1p, loss_masks)
-        entropy_loss = self.sac_entropy_loss(log_probs, loss_masks)
-        lr = self.decay_learning_rate.get_value(p.get_current_step())
-        for opt, loss in ((self.policy_optimizer, policy_loss), (self.value_optimizer, q1_loss + q2_loss + value_loss),
-                          (self.entropy_optimizer, entropy_loss)):
-            for g in opt.param_groups: g['lr'] = lr
-            opt.zero_grad(); loss.backward(); opt.step()
-        soft_update(self._critic, self.target_network, self.tau)
-        return {'Losses/Policy Loss': policy_loss.item(), 'Losses/Value Loss': value_loss.item(),
-                'Losses/Q1 Loss': q1_loss.item(), 'Losses/Q2 Loss': q2_loss.item(),
-                'Policy/Discrete Entropy Coeff': self._log_ent_coef.discrete.exp().mean().item() if a.discrete_size else 0.0,
-                'Policy/Continuous Entropy Coeff': self._log_ent_coef.continuous.exp().mean().item(),
-                'Policy/Learning Rate': lr}
+        return {'Policy Loss': self.sac_policy_loss(log_probs, q1p, loss_masks), 'Q1 Loss': q1_loss, 'Q2 Loss': q2_loss,
+                'Value Loss': value_loss, 'Critic Loss': q1_loss + q2_loss + value_loss,
+                'Entropy Loss': self.sac_entropy_loss(log_probs, loss_masks)}
 
     def get_modules(self) -> Dict[str, object]:
         return {'Optimizer:q_network': self.q_network, 'Optimizer:value_network': self._critic,
