@@ -76,7 +76,7 @@ def make_env_manager(env_settings: EnvironmentSettings, seed: Optional[int] = No
     return EnvManager(make, env_settings.num_envs, processes, env_settings.max_lifetime_restarts, env_settings.restarts_rate_limit_n,
                       env_settings.restarts_rate_limit_period_s, env_settings.timeout_wait)
 
-# %% ../nbs/14_learn.ipynb #59b6340e
+# %% ../nbs/14_learn.ipynb #94cb1ae2
 PROG = 'agents-nb-learn'
 
 def _one_line(msg) -> str: return ' '.join(str(msg).split())
@@ -199,9 +199,10 @@ def _train(options: RunOptions, debug: bool) -> int:
         print(f'{PROG}: error: {_one_line(e)} (the last checkpoint of each behavior is in '
               f'{options.checkpoint_settings.write_path})', file=sys.stderr)
         return 1
-    except OSError as e:
+    except OSError as e:  # a full disk or a folder made unwritable mid-run: the atomic writes kept the last checkpoint
         if debug: traceback.print_exc()
-        print(f'{PROG}: error: cannot write the run folder: {_one_line(e)}', file=sys.stderr)
+        print(f'{PROG}: error: cannot write the run folder: {_one_line(e)} (the last good checkpoint of each behavior '
+              f'is in {options.checkpoint_settings.write_path})', file=sys.stderr)
         return 1
     except Exception as e:  # anything else: still one line (the traceback with --debug), and what was saved stays
         if debug: traceback.print_exc()

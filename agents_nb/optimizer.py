@@ -85,7 +85,7 @@ def row_chunks(rows: int, chunk_rows: int, sequence_length: int = 1) -> List[sli
     step = max(sequence_length, chunk_rows // sequence_length * sequence_length)
     return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
 
-# %% ../nbs/05f_optimizer.ipynb #490318ee
+# %% ../nbs/05f_optimizer.ipynb #65bc6196
 class TorchOptimizer:
     "The reward signals, value estimates and BC module every trainer's optimizer shares."
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings):
@@ -224,7 +224,7 @@ class TorchOptimizer:
             losses = losses_fn(part)
             for i, (name, params) in enumerate(targets):
                 (losses[name] * weight).backward(inputs=params, retain_graph=i < len(targets) - 1)
-            for k, v in losses.items(): values[k] = values.get(k, 0.0) + weight * float(v)
+            for k, v in losses.items(): values[k] = values.get(k, 0.0) + weight * v.detach().item()
         return values
 
     def get_modules(self) -> Dict[str, nn.Module]:

@@ -27,7 +27,7 @@ def next_multiple(step: int, interval: int) -> int:
     "The first multiple of `interval` strictly after `step`."
     return step + (interval - step % interval)
 
-# %% ../nbs/06c_trainer.ipynb #61a43bac
+# %% ../nbs/06c_trainer.ipynb #200fac2c
 class RLTrainer(abc.ABC):
     "What every reinforcement-learning trainer shares (see above)."
     def __init__(self, behavior_name: str, trainer_settings: TrainerSettings, training: bool = True, load: bool = False,
@@ -75,8 +75,13 @@ class RLTrainer(abc.ABC):
         "Create, register and (re)load the policy and its optimizer."
         if self.policy is not None:
             raise UnityTrainerException(f'{self.brain_name} already has a policy; a trainer trains one behavior')
-        self.policy = self.create_policy(behavior_spec)
-        self.optimizer = self.create_optimizer()
+        try:
+            self.policy = self.create_policy(behavior_spec)
+            self.optimizer = self.create_optimizer()
+        except Exception as e:  # the trainer cannot handle these observations or actions: a configuration error
+            self.policy = self.optimizer = None
+            raise TrainerConfigError(f'the {self.trainer_settings.trainer_type} trainer cannot handle the observations or '
+                                     f'actions of {self.brain_name}: {e}', ['behaviors', self.brain_name]) from e
         self.optimizer.memory_budget_mb = self.memory_budget_mb
         for name in self.optimizer.reward_signals: self.collected_rewards[name] = defaultdict(float)
         self.model_saver.register(self.policy); self.model_saver.register(self.optimizer)

@@ -1,7 +1,9 @@
-"""Whole runs: a run killed with SIGKILL resumes from its last checkpoint and keeps learning; the ONNX file a run
-writes gives the policy's deterministic actions in onnxruntime."""
-import json, os, shutil, signal, subprocess, sys, time
+"""Whole runs: a run killed with SIGKILL resumes from its last checkpoint and keeps learning; `--initialize-from`
+starts at step 0 from the old weights; a disk that fills mid-run ends it with one line and the last checkpoint
+intact; the ONNX file a run writes gives the policy's deterministic actions in onnxruntime."""
+import errno, json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ torch = pytest.importorskip('torch')
 from agents_nb.learn import train
 from agents_nb.stats import read_stats_csv
 from agents_nb.envs.simple import SimpleEnvironment
+from agents_nb.checkpoints import is_temp_file
 
 EXE = shutil.which('agents-nb-learn')
 
@@ -66,3 +69,53 @@ def test_the_runs_onnx_gives_the_policys_deterministic_actions(tmp_path):
     actor = trainers['1D'].policy.actor
     for onnx in [tmp_path / 'results' / 'o' / '1D.onnx', *sorted((tmp_path / 'results' / 'o' / '1D').glob('1D-*.onnx'))[-1:]]:
         assert check_export(actor, onnx, batch=16) < 1e-5, onnx
+
+
+def _rewards(run: Path):
+    return [(x['step'], x['value']) for x in read_stats_csv(run / '1D' / 'stats.csv') if x['key'] == 'Environment/Cumulative Reward']
+
+
+def test_initialize_from_starts_at_step_zero_with_the_old_weights(tmp_path):
+    (tmp_path / 'walk.yaml').write_text(WALK.format(max_steps=1500))
+    (tmp_path / 'short.yaml').write_text(WALK.format(max_steps=250))
+    quiet = dict(print_fn=lambda line: None, progress=False)
+    common = ('--results-dir', str(tmp_path / 'results'), '--torch-device', 'cpu', '--seed', '3')
+    old = train(str(tmp_path / 'walk.yaml'), '--run-id', 'old', *common, **quiet)['1D']
+    assert _rewards(tmp_path / 'results' / 'old')[-1][1] > 0.9          # the old run learned the walk
+    old_weights = {k: v.clone() for k, v in old.policy.actor.state_dict().items()}
+    loaded = {}
+    real_load = old.model_saver.__class__.initialize_or_load
+    def spy(saver, *args, **kwargs):   # the weights right after loading, before any update
+        out = real_load(saver, *args, **kwargs)
+        loaded.update({k: v.clone() for k, v in saver.modules['Policy'].state_dict().items()})
+        return out
+    with mock.patch.object(old.model_saver.__class__, 'initialize_or_load', spy):
+        new = train(str(tmp_path / 'short.yaml'), '--run-id', 'new', '--initialize-from', 'old', *common, **quiet)['1D']
+    assert loaded and all(torch.equal(loaded[k], old_weights[k]) for k in old_weights)
+    assert 250 <= new.get_step < 350                                      # counted from 0, not from 1500
+    fresh = train(str(tmp_path / 'short.yaml'), '--run-id', 'fresh', *common, **quiet)['1D']
+    first_new, first_fresh = _rewards(tmp_path / 'results' / 'new')[0], _rewards(tmp_path / 'results' / 'fresh')[0]
+    assert first_new[0] <= 350 and first_new[1] > 0.9, first_new          # it acts like the trained policy at once
+    assert first_fresh[1] < first_new[1] - 0.3, (first_fresh, first_new)   # which a fresh start does not
+
+
+def test_a_full_disk_ends_the_run_with_one_line_and_keeps_the_last_checkpoint(tmp_path, capsys):
+    from agents_nb.learn import main
+    (tmp_path / 'walk.yaml').write_text(WALK.format(max_steps=1500))
+    run = tmp_path / 'results' / 'disk'
+    real_fsync = os.fsync
+    def fsync(fd):   # the disk fills once the first checkpoint is on it
+        if list((run / '1D').glob('1D-*.pt')): raise OSError(errno.ENOSPC, 'No space left on device')
+        return real_fsync(fd)
+    with mock.patch('os.fsync', fsync):
+        code = main([str(tmp_path / 'walk.yaml'), '--run-id', 'disk', '--results-dir', str(tmp_path / 'results'),
+                     '--torch-device', 'cpu', '--seed', '1'])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith('agents-nb-learn: error: cannot write the run folder: ') \
+        and 'No space left on device' in err[0] and f'last good checkpoint of each behavior is in {run}' in err[0], err
+    kept = sorted((run / '1D').glob('1D-*.pt'))
+    assert len(kept) == 1, kept
+    state = torch.load(kept[0], weights_only=True)                        # the last good checkpoint loads
+    assert int(state['global_step']['_GlobalSteps__global_step'][0]) >= 250
+    assert not [p for p in run.rglob('*') if is_temp_file(p)], 'a temporary file was left behind'

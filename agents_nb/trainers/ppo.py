@@ -21,7 +21,7 @@ from ..trainer import *
 __all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_trajectory_buffer',
            'PPOTrainer']
 
-# %% ../../nbs/07_trainers.ppo.ipynb #dec748a5
+# %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
     "The memories stored at the first step of each sequence, as `(1, sequences, memory_size)`; None if absent."
     if key not in batch or len(batch[key]) == 0: return None
@@ -68,6 +68,7 @@ class TorchPPOOptimizer(TorchOptimizer):
         self.decay_epsilon = DecayedValue(hp.epsilon_schedule, hp.epsilon, EPSILON_FLOOR, steps)
         self.decay_beta = DecayedValue(hp.beta_schedule, hp.beta, BETA_FLOOR, steps)
         self.stream_names = list(self.reward_signals)
+        self.value_clipping = False   # ML-Agents' effective loss; True clips around the collection-time estimates
 
     @property
     def critic(self): return self._critic
@@ -76,7 +77,7 @@ class TorchPPOOptimizer(TorchOptimizer):
         "One gradient step on a minibatch (in chunks under a memory budget); returns ML-Agents' PPO stats."
         p, spec = self.policy, self.policy.behavior_spec
         needed = [ObsUtil.get_name_at(i) for i in range(p.num_obs)] + [BufferKey.MASKS, BufferKey.ADVANTAGES, BufferKey.ACTION_MASK]
-        needed += [RewardSignalUtil.value_estimates_key(n) for n in self.stream_names]
+        needed += [RewardSignalUtil.value_estimates_key(n) for n in self.stream_names] if self.value_clipping else []
         needed += [RewardSignalUtil.returns_key(n) for n in self.stream_names]
         if spec.action_spec.continuous_size: needed += [BufferKey.CONTINUOUS_ACTION, BufferKey.CONTINUOUS_LOG_PROBS]
         if spec.action_spec.discrete_size: needed += [BufferKey.DISCRETE_ACTION, BufferKey.DISCRETE_LOG_PROBS]
@@ -97,8 +98,8 @@ class TorchPPOOptimizer(TorchOptimizer):
         "PPO's loss terms on `batch` (whole sequences), each a masked mean; `Loss` is the one minimised."
         p, seq, spec = self.policy, self.policy.sequence_length, self.policy.behavior_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device)
-        old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names}
         returns = {n: t(RewardSignalUtil.returns_key(n)) for n in self.stream_names}
+        old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names} if self.value_clipping else returns
         obs = p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs))
         masks = t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None
         memories = memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None
