@@ -48,7 +48,7 @@ class TrainerFactory:
                    training_status=self.training_status, device=self.device,
                    memory_budget_mb=self.options.torch_settings.memory_budget_mb)
 
-# %% ../nbs/13_controller.ipynb #aba4d087
+# %% ../nbs/13_controller.ipynb #013c3684
 RESOURCE_STATS_EVERY = 1000
 
 class TrainerController:
@@ -67,11 +67,20 @@ class TrainerController:
             if name in self.trainers: continue
             trainer = self.factory.generate(name)
             trainer.add_policy(spec)
+            if trainer.trainer_settings.threaded and self.train: trainer.start_thread()
             proc = AgentProcessor(spec, trainer.trainer_settings.time_horizon, name, policy=trainer.policy,
                                   stats_reporter=trainer.stats_reporter)
             queue = deque()
             proc.publish_trajectory_queue(queue); trainer.trajectory_queues.append(queue)
             self.trainers[name], self.processors[name], self.last_actions[name] = trainer, proc, None
+
+    def _stop_threads(self) -> Optional[BaseException]:
+        "Stop every trainer's thread; the first error one raised."
+        first = None
+        for trainer in self.trainers.values():
+            try: trainer.stop_thread()
+            except Exception as e: first = first or e
+        return first
 
     def _not_done_training(self) -> bool:
         return not self.trainers or any(t.should_still_train for t in self.trainers.values()) or not self.train
@@ -83,13 +92,15 @@ class TrainerController:
         for name, trainer in self.trainers.items():
             dec, term = env.get_steps(name)
             with T.timer('process_steps'): self.processors[name].add_experiences(dec, term, 0, self.last_actions[name])
-            with T.timer('get_action'): info = trainer.policy.get_action(dec)
+            with T.timer('get_action'), trainer.lock: info = trainer.policy.get_action(dec)
             if len(dec): env.set_actions(name, info.env_action)
             self.last_actions[name] = info
         with T.timer('env_step'): env.step()
         self.env_steps += 1
         with T.timer('trainer_advance'):
-            for trainer in self.trainers.values(): trainer.advance()
+            for trainer in self.trainers.values():
+                if trainer.threaded: trainer.check_thread()   # it advances in its own thread
+                else: trainer.advance()
         if self.env_steps % RESOURCE_STATS_EVERY == 0:
             for trainer in self.trainers.values():
                 for k, v in resource_stats(self.factory.device).items(): trainer.stats_reporter.set_stat(k, v)
@@ -114,9 +125,12 @@ class TrainerController:
             while self._not_done_training() and (max_env_steps is None or self.env_steps < max_env_steps):
                 self.advance(env)
                 if bar is not None: bar.update(self.steps_done())
+            error = self._stop_threads()   # threaded trainers process what is still queued
+            if error is not None: raise error
         except KeyboardInterrupt:
             interrupted = True
         finally:
+            self._stop_threads()
             if bar is not None: bar.close(self.steps_done())
             if self.train: self.save_models()
         if interrupted and self.train: print('Training stopped by an interruption; the models were saved (resume with --resume).')
