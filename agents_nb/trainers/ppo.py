@@ -117,7 +117,7 @@ class TorchPPOOptimizer(TorchOptimizer):
     def get_modules(self) -> Dict[str, object]:
         return {'Optimizer:value_optimizer': self.optimizer, 'Optimizer:critic': self._critic, **super().get_modules()}
 
-# %% ../../nbs/07_trainers.ppo.ipynb #178c5671
+# %% ../../nbs/07_trainers.ppo.ipynb #e5551ed8
 def ppo_trajectory_buffer(optimizer: TorchPPOOptimizer, trajectory: Trajectory, lambd: float,
                           update_normalization: bool = True) -> AgentBuffer:
     "A trajectory's buffer with everything PPO's update reads (values, returns, advantages, critic memories)."
@@ -128,6 +128,7 @@ def ppo_trajectory_buffer(optimizer: TorchPPOOptimizer, trajectory: Trajectory, 
         if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(buf, p.num_obs)))
     done = trajectory.done_reached and not trajectory.interrupted
     values, next_values, critic_memories = optimizer.get_trajectory_value_estimates(buf, trajectory.next_obs, done, trajectory.agent_id)
+    if trajectory.done_reached: optimizer.critic_memory_dict.pop(trajectory.agent_id, None)   # interrupted too: a new episode follows
     if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
     advantages = []
     for name, provider in optimizer.reward_signals.items():
