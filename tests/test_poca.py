@@ -17,29 +17,10 @@ from agents_nb.settings import TrainerSettings
 from agents_nb.buffer import AgentProcessor
 from agents_nb.trainers.poca import POCATrainer
 from agents_nb.envs.simple import MultiAgentEnvironment, MemoryEnvironment
+from rl_configs import BRAIN_NAME, ACTIONS, act_id, poca_dummy_config, evolve
 
 torch.set_num_threads(1)  # these networks are tiny: one thread is faster than several, and leaves cores to others
 
-BRAIN_NAME = '1D'
-
-
-def poca_dummy_config() -> dict:
-    "ML-Agents' `poca_dummy_config` (PPO's dummy settings with trainer_type poca), as a YAML-schema dict."
-    # ML-Agents builds POCASettings directly, so the schedule-inheritance rule does not apply: beta and epsilon stay linear
-    return {'trainer_type': 'poca',
-            'hyperparameters': {'learning_rate': 5.0e-3, 'learning_rate_schedule': 'constant', 'beta_schedule': 'linear',
-                                'epsilon_schedule': 'linear', 'batch_size': 16, 'buffer_size': 64},
-            'network_settings': {'num_layers': 1, 'hidden_units': 32},
-            'summary_freq': 500, 'max_steps': 3000, 'threaded': False}
-
-
-def evolve(config: dict, hyperparameters: Optional[dict] = None, network_settings: Optional[dict] = None, **changes) -> dict:
-    "A copy of `config` with some hyperparameters, network settings and top-level fields changed (like `attr.evolve`)."
-    c = copy.deepcopy(config)
-    c['hyperparameters'].update(hyperparameters or {})
-    c['network_settings'].update(network_settings or {})
-    c.update(changes)
-    return c
 
 
 def train_until_max_steps(env, trainer: POCATrainer, max_env_steps: int) -> None:
@@ -83,8 +64,6 @@ def check_poca_trains(env, trainer_config: dict, tmp_path: Path, success_thresho
     return mean
 
 
-ACTIONS = [(0, 1), (1, 0)]
-def act_id(a): return f'c{a[0]}d{a[1]}'  # (continuous, discrete) sizes
 
 
 @pytest.mark.parametrize('action_sizes', [(0, 1), pytest.param((1, 0), marks=pytest.mark.slow)], ids=act_id)

@@ -16,32 +16,12 @@ from agents_nb.settings import RunOptions
 from agents_nb.controller import run_training
 from agents_nb.envs.simple import SimpleEnvironment
 from agents_nb.trainers.ghost import GhostTrainer
+from rl_configs import BRAIN_NAME, ACTIONS, act_id, ppo_dummy_config, evolve
 
 torch.set_num_threads(1)  # tiny networks: one thread is faster, and leaves cores to others
 
-BRAIN_NAME = '1D'
-ACTIONS = [(0, 1), (1, 0)]
-def act_id(a): return f'c{a[0]}d{a[1]}'  # (continuous, discrete) sizes
 # the continuous walk of the two symmetric tests runs by default (about 10 s each); everything else is slow
 ACTIONS_ONE_FAST = [pytest.param((0, 1), marks=pytest.mark.slow), (1, 0)]
-
-
-# ML-Agents' dummy_config.py (as in tests/test_simple_rl.py), as a YAML-schema dict; edit a deepcopy with `evolve`
-def ppo_dummy_config() -> dict:
-    # ML-Agents builds PPOSettings directly, so the schedule-inheritance rule does not apply: beta and epsilon stay linear
-    return {'trainer_type': 'ppo',
-            'hyperparameters': {'learning_rate': 5.0e-3, 'learning_rate_schedule': 'constant', 'beta_schedule': 'linear',
-                                'epsilon_schedule': 'linear', 'batch_size': 16, 'buffer_size': 64},
-            'network_settings': {'num_layers': 1, 'hidden_units': 32},
-            'summary_freq': 500, 'max_steps': 3000, 'threaded': False}
-
-def evolve(config: dict, hyperparameters: Optional[dict] = None, network_settings: Optional[dict] = None, **changes) -> dict:
-    "A copy of `config` with some hyperparameters, network settings and top-level fields changed (like `attr.evolve`)."
-    c = copy.deepcopy(config)
-    c['hyperparameters'].update(hyperparameters or {})
-    c['network_settings'].update(network_settings or {})
-    c.update(changes)
-    return c
 
 
 def last5(rewards) -> float: return float(np.mean(rewards[-5:])) if rewards else math.nan
