@@ -492,7 +492,7 @@ def _key_order(key: str):
 class TrainingDashboard:
     "Live plots of a run's statistics, and a training run in a background thread with start, pause and stop."
     def __init__(self, results_dir: Union[str, os.PathLike, None] = None, keys: Optional[List[str]] = None,
-                 every: float = 2.0, columns: int = 3, dpi: int = 64):
+                 every: float = 2.0, columns: int = 3, dpi: int = 80):
         self.keys, self.every, self.columns, self.dpi = keys, every, columns, dpi
         self.run_dir: Optional[Path] = None
         self.series: Dict[str, Dict[str, Dict[str, list]]] = {}   # behavior -> key -> {'step', 'value', 'std'}
@@ -510,6 +510,7 @@ class TrainingDashboard:
         self._running = threading.Event(); self._running.set()   # cleared while paused
         self._stop = threading.Event()
         self._parked = threading.Event()                          # set while the training thread waits, paused
+        self._ended = threading.Event()                           # set by the training thread as it finishes
         self._unfollow = threading.Event()
         self._run_args = None
         self._live = False
@@ -527,12 +528,12 @@ class TrainingDashboard:
         self.progress = widgets.IntProgress(min=0, max=1, value=0, description='steps')
         self.progress_label = widgets.Label()
         self.status = widgets.HTML()
-        self.image = widgets.Image(format='png')
+        self.image = widgets.Image(format='png', layout=widgets.Layout(align_self='flex-start'))   # its own size, not stretched
         self.log = widgets.Textarea(layout=widgets.Layout(width='98%', height='110px'), disabled=True)
         self.ui = widgets.VBox([widgets.HBox([self.start_button, self.pause_button, self.stop_button, self.refresh_button]),
                                 widgets.HBox([self.progress, self.progress_label]), self.status, self.image, self.log])
         if results_dir is not None: self.attach(results_dir)
-        else: self._update()
+        else: self._redraw(); self._update()
 
     def _repr_mimebundle_(self, **kwargs): return self.ui._repr_mimebundle_(**kwargs)
 
@@ -610,7 +611,7 @@ class TrainingDashboard:
                 fig.text(0.5, 0.5, 'no statistics yet: they appear at the first summary (summary_freq)', ha='center', va='center', fontsize=9)
             else:
                 cols = min(self.columns, len(keys)); rows = math.ceil(len(keys) / cols)
-                fig.set_size_inches(3.3 * cols, 2.3 * rows)
+                fig.set_size_inches(4.2 * cols, 2.8 * rows)
                 axes = fig.subplots(rows, cols, squeeze=False).ravel()
                 for ax, key in zip(axes, keys):
                     self._axes[key] = ax
@@ -636,7 +637,9 @@ class TrainingDashboard:
 
     # --- running ---
     @property
-    def running(self) -> bool: return self.thread is not None and self.thread.is_alive()
+    def running(self) -> bool:
+        "A run's thread is training (it no longer is while it reports its end)."
+        return self.thread is not None and self.thread.is_alive() and not self._ended.is_set()
     @property
     def following(self) -> bool: return self.poller is not None and self.poller.is_alive()
     @property
@@ -671,7 +674,7 @@ class TrainingDashboard:
             if self.run_dir is None: raise RuntimeError('nothing to start: call train(...) first, or give a results folder')
             return self.follow()
         self._join()
-        self._stop.clear(); self._running.set()
+        self._stop.clear(); self._running.set(); self._ended.clear()
         self.error, self.trainers, self.steps, self.max_steps, self._live = None, None, 0, 0, True
         self._log_lines = []; self.log.value = ''
         self.state = 'starting'
@@ -700,6 +703,7 @@ class TrainingDashboard:
             self._print(f'{type(e).__name__}: {e}')
         finally:
             self._live = False
+            self._ended.set()
             if self.trainers:
                 self.steps = sum(t.get_step for t in self.trainers.values())
             try: self.refresh(force=True)
@@ -738,8 +742,10 @@ class TrainingDashboard:
     def stop(self, timeout: Optional[float] = None) -> 'TrainingDashboard':
         "Stop the run (its models and checkpoints are saved) and the following; join their threads."
         if self.running: self.state = 'stopping'; self._update()
+        was_following = self.following
         self._stop.set(); self._unfollow.set(); self._running.set()
         self._join(timeout)
+        if was_following and not self.following and not self.running: self.state = 'stopped'
         self._update()
         return self
 

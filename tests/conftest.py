@@ -1,4 +1,4 @@
-import os, pathlib, sys
+import os, pathlib, sys, tempfile
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -36,3 +36,24 @@ def mlagents_configs_dir():
     "ML-Agents' example configs: $AGENTS_NB_MLAGENTS_CONFIGS, else ../shared/mlagents-configs next to the repo."
     env = os.environ.get('AGENTS_NB_MLAGENTS_CONFIGS')
     return pathlib.Path(env) if env else ROOT.parent / 'shared' / 'mlagents-configs'
+
+
+ARTIFACTS = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def artifacts(request):
+    """A folder for files a test leaves for people to look at (screenshots), `$AGENTS_NB_ARTIFACTS` or a new temporary
+    folder, and the list the test appends their paths to; pytest prints them at the end of the run."""
+    folder = pathlib.Path(os.environ.get('AGENTS_NB_ARTIFACTS') or tempfile.mkdtemp(prefix='agents_nb_artifacts_'))
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    yield folder, saved
+    request.config.stash.setdefault(ARTIFACTS, []).extend(saved)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    saved = config.stash.get(ARTIFACTS, [])
+    if saved:
+        terminalreporter.section('artifacts')
+        for path in saved: terminalreporter.write_line(f'artifact: {path}')

@@ -40,3 +40,19 @@ def test_no_state_leaks_between_runs():
     assert second.behaviors['X'] == TrainerSettings()
     assert RunOptions.from_dict({}).behaviors.default_settings is None
     assert pickle.loads(pickle.dumps(first)).behaviors['Y'].max_steps == 9
+
+
+def test_readme_mirrors_the_home_page_and_the_sidebar_lists_every_notebook():
+    "README.md is nbs/index.ipynb's text, and nbs/sidebar.yml lists every notebook once (the docs site's reading order)."
+    import json, pathlib, yaml
+    root = pathlib.Path(__file__).resolve().parents[1]
+    cells = json.loads((root / 'nbs' / 'index.ipynb').read_text())['cells']
+    text = '\n\n'.join(''.join(c['source']).strip() for c in cells if c['cell_type'] == 'markdown')
+    assert text == (root / 'README.md').read_text().strip(), 'README.md and nbs/index.ipynb differ: copy one into the other'
+    def listed(entries):
+        for e in entries:
+            if isinstance(e, str): yield e
+            else: yield from listed(e.get('contents', []))
+    sidebar = list(listed(yaml.safe_load((root / 'nbs' / 'sidebar.yml').read_text())['website']['sidebar']['contents']))
+    notebooks = sorted(str(p.relative_to(root / 'nbs')) for p in (root / 'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
+    assert sorted(sidebar) == notebooks, set(sidebar) ^ set(notebooks)
