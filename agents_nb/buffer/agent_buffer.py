@@ -4,7 +4,7 @@
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #217ba060
 from __future__ import annotations
-import enum, json, os, zipfile
+import enum, json, operator, os, zipfile
 from collections.abc import Mapping, MutableMapping
 from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
@@ -319,9 +319,10 @@ def extend_from(self: AgentBuffer, columns: Mapping, padding: Optional[Mapping] 
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #caa84e8d
 def _take(field: AgentBufferField, idx: Sequence[int]) -> list:
-    "The rows of `field` at `idx` (a list of ints)."
-    get = list.__getitem__
-    return [get(field, i) for i in idx]
+    "The rows of `field` at `idx` (a list of ints), gathered in C (`itemgetter` over a plain list), not row by row in Python."
+    if len(idx) == 0: return []
+    rows = operator.itemgetter(*idx)(list(field))
+    return list(rows) if len(idx) > 1 else [rows]
 
 def _sequence_rows(starts: np.ndarray, length: int) -> List[int]:
     return (np.asarray(starts)[:, None] + np.arange(length)).ravel().tolist()
