@@ -10,7 +10,7 @@ from .core import *
 from .settings import ScheduleType
 
 # %% auto #0
-__all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_update', 'polynomial_decay', 'DecayedValue']
+__all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_update', 'adam', 'polynomial_decay', 'DecayedValue']
 
 # %% ../nbs/05_torch_utils.ipynb #eedf6e96
 def masked_mean(tensor: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
@@ -23,6 +23,17 @@ def soft_update(source: nn.Module, target: nn.Module, tau: float) -> None:
     "`target <- tau * source + (1 - tau) * target`, parameter by parameter."
     with torch.no_grad():
         for s, t in zip(source.parameters(), target.parameters()): t.mul_(1.0 - tau).add_(tau * s)
+
+# %% ../nbs/05_torch_utils.ipynb #a419b2cc
+def adam(params, lr: float, **kwargs) -> torch.optim.Adam:
+    "`torch.optim.Adam` over `params`, with the fused kernel when every parameter allows it."
+    params = list(params)
+    tensors = [p for g in params for p in (g['params'] if isinstance(g, dict) else [g])]
+    devices = {p.device.type for p in tensors}
+    if tensors and len(devices) == 1 and devices <= {'cpu', 'cuda'} and all(p.is_floating_point() for p in tensors):
+        try: return torch.optim.Adam(params, lr=lr, fused=True, **kwargs)
+        except (RuntimeError, TypeError, ValueError): pass   # a torch without the fused kernel for this device
+    return torch.optim.Adam(params, lr=lr, **kwargs)
 
 # %% ../nbs/05_torch_utils.ipynb #70d31593
 LR_FLOOR, BETA_FLOOR, EPSILON_FLOOR = 1e-10, 1e-5, 0.1

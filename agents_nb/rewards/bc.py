@@ -11,7 +11,7 @@ from ..core import *
 from ..settings import BehavioralCloningSettings, ScheduleType
 from ..envs.base import BehaviorSpec
 from ..buffer.agent_buffer import *
-from ..torch_utils import DecayedValue
+from ..torch_utils import DecayedValue, adam
 from ..networks import AgentAction, actions_to_onehot, break_into_branches
 from ..policy import TorchPolicy
 from ..demos import demo_to_buffer
@@ -28,7 +28,7 @@ class BCModule:
                  default_batch_size: int, default_num_epoch: int = 3, demo_buffer: Optional[AgentBuffer] = None):
         self.policy, self.settings = policy, settings
         self.current_lr = policy_learning_rate * settings.strength
-        self.optimizer = torch.optim.Adam(policy.actor.parameters(), lr=self.current_lr)
+        self.optimizer = adam(policy.actor.parameters(), self.current_lr)
         schedule = ScheduleType.LINEAR if settings.steps > 0 else ScheduleType.CONSTANT
         self.decay_learning_rate = DecayedValue(schedule, self.current_lr, BC_LR_FLOOR, settings.steps)
         if demo_buffer is None:

@@ -15,7 +15,7 @@ from ..settings import (RewardSignalSettings, CuriositySettings, RNDSettings, GA
                                 NetworkSettings, REWARD_SIGNAL_GROUP)
 from ..envs.base import ActionSpec, BehaviorSpec
 from ..buffer.agent_buffer import *
-from ..torch_utils import masked_mean
+from ..torch_utils import masked_mean, adam
 from ..networks import *
 
 # %% auto #0
@@ -181,7 +181,7 @@ class CuriosityRewardProvider(BaseRewardProvider):
         super().__init__(specs, settings)
         self.ignore_done = True
         self._network = CuriosityNetwork(specs, settings)
-        self.optimizer = torch.optim.Adam(self._network.parameters(), lr=settings.learning_rate)
+        self.optimizer = adam(self._network.parameters(), settings.learning_rate)
         self._has_updated_once = False
 
     def _batch(self, buffer: AgentBuffer) -> Tuple[torch.Tensor, torch.Tensor, AgentAction]:
@@ -222,7 +222,7 @@ class RNDRewardProvider(BaseRewardProvider):
         self._random_network = NetworkBody(specs.observation_specs, network_settings)
         self._training_network = NetworkBody(specs.observation_specs, network_settings)
         self._random_network.requires_grad_(False)
-        self.optimizer = torch.optim.Adam(self._training_network.parameters(), lr=settings.learning_rate)
+        self.optimizer = adam(self._training_network.parameters(), settings.learning_rate)
 
     def _errors(self, buffer: AgentBuffer) -> torch.Tensor:
         "Per row, the summed squared difference between prediction and target; both normalizers then see the batch."
@@ -336,7 +336,7 @@ class GAILRewardProvider(BaseRewardProvider):
             from agents_nb.demos import demo_to_buffer
             _, demo_buffer = demo_to_buffer(settings.demo_path, 1, specs)
         self._demo_buffer = demo_buffer
-        self.optimizer = torch.optim.Adam(self._discriminator_network.parameters(), lr=settings.learning_rate)
+        self.optimizer = adam(self._discriminator_network.parameters(), settings.learning_rate)
         self._rng = np.random.default_rng(int(torch.randint(0, 2 ** 31 - 1, ()).item()))  # seeded by torch.manual_seed
 
     def evaluate(self, buffer: AgentBuffer) -> np.ndarray:

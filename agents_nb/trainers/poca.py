@@ -83,7 +83,7 @@ class TorchPOCAOptimizer(TorchOptimizer):
         self.stream_names = list(self.reward_signals)
         self._critic = POCAValueNetwork(self.stream_names, spec.observation_specs, trainer_settings.network_settings,
                                         spec.action_spec).to(policy.device)
-        self.optimizer = torch.optim.Adam(list(policy.actor.parameters()) + list(self._critic.parameters()), lr=hp.learning_rate)
+        self.optimizer = adam(list(policy.actor.parameters()) + list(self._critic.parameters()), hp.learning_rate)
         steps = trainer_settings.max_steps
         self.decay_learning_rate = DecayedValue(hp.learning_rate_schedule, hp.learning_rate, LR_FLOOR, steps)
         self.decay_epsilon = DecayedValue(hp.epsilon_schedule, hp.epsilon, EPSILON_FLOOR, steps)

@@ -62,7 +62,7 @@ class TorchPPOOptimizer(TorchOptimizer):
                                         trainer_settings.network_settings).to(policy.device)
         params = list(policy.actor.parameters())
         if not hp.shared_critic: params += list(self._critic.parameters())
-        self.optimizer = torch.optim.Adam(params, lr=hp.learning_rate)
+        self.optimizer = adam(params, hp.learning_rate)
         steps = trainer_settings.max_steps
         self.decay_learning_rate = DecayedValue(hp.learning_rate_schedule, hp.learning_rate, LR_FLOOR, steps)
         self.decay_epsilon = DecayedValue(hp.epsilon_schedule, hp.epsilon, EPSILON_FLOOR, steps)

@@ -73,9 +73,9 @@ class TorchSACOptimizer(TorchOptimizer):
         self.target_entropy_continuous = -CONTINUOUS_TARGET_ENTROPY_SCALE * float(spec.action_spec.continuous_size)
         self.target_entropy_discrete = [DISCRETE_TARGET_ENTROPY_SCALE * math.log(b) for b in spec.action_spec.discrete_branches]
         self.decay_learning_rate = DecayedValue(hp.learning_rate_schedule, hp.learning_rate, LR_FLOOR, trainer_settings.max_steps)
-        self.policy_optimizer = torch.optim.Adam(policy.actor.parameters(), lr=hp.learning_rate)
-        self.value_optimizer = torch.optim.Adam(list(self.q_network.parameters()) + list(self._critic.parameters()), lr=hp.learning_rate)
-        self.entropy_optimizer = torch.optim.Adam(self._log_ent_coef.parameters(), lr=hp.learning_rate)
+        self.policy_optimizer = adam(policy.actor.parameters(), hp.learning_rate)
+        self.value_optimizer = adam(list(self.q_network.parameters()) + list(self._critic.parameters()), hp.learning_rate)
+        self.entropy_optimizer = adam(self._log_ent_coef.parameters(), hp.learning_rate)
 
     @property
     def critic(self): return self._critic
