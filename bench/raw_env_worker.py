@@ -1,0 +1,70 @@
+"""The environment's own ceiling: how many transitions per second the vector environment makes with random actions
+(pre-drawn, so drawing them costs nothing), no learning; one JSON line.
+
+    python bench/raw_env_worker.py --mode sync --env CartPole-v1 --areas 64 --seed 0 [--seconds 6]
+
+  --mode sync       gymnasium.vector.SyncVectorEnv of gym.make copies (autoreset), the ceiling every trainer shares
+  --mode gymenv     agents_nb's GymEnv over the same copies (its codecs, ids, same-step episode ends), driven through
+                    the BaseEnv API (get_steps / set_actions / step) as the controller drives it
+The rate is the median of three equal chunks of the time budget.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import emit, one_thread  # noqa: E402
+
+one_thread()
+import numpy as np  # noqa: E402
+
+
+def rate(fn, seconds: float, per_call: int) -> float:
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn(); n += 1
+        if n % 16 == 0 and time.perf_counter() - t0 >= seconds: break
+    return n * per_call / (time.perf_counter() - t0)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--mode', choices=['sync', 'gymenv'], default='sync')
+    p.add_argument('--env', default='CartPole-v1')
+    p.add_argument('--areas', type=int, default=64)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seconds', type=float, default=6.0)
+    args = p.parse_args()
+    import gymnasium as gym
+
+    if args.mode == 'sync':
+        venv = gym.vector.SyncVectorEnv([lambda: gym.make(args.env) for _ in range(args.areas)])
+        venv.reset(seed=args.seed)
+        venv.action_space.seed(args.seed)
+        pool = [venv.action_space.sample() for _ in range(256)]
+        i = [0]
+
+        def step():
+            venv.step(pool[i[0] & 255]); i[0] += 1
+    else:
+        from agents_nb.envs.gym import GymEnv
+        env = GymEnv(args.env, num_areas=args.areas, seed=args.seed)
+        name, spec = env.name, env.spec
+        pool = [spec.action_spec.random_action(args.areas) for _ in range(256)]
+        i = [0]
+
+        def step():
+            dec, term = env.get_steps(name)
+            env.set_actions(name, pool[i[0] & 255]); env.step(); i[0] += 1
+
+    for _ in range(20): step()   # warm-up
+    rates = sorted(rate(step, args.seconds / 3, args.areas) for _ in range(3))
+    emit({'bench': f'raw_{args.mode}', 'env': args.env, 'areas': args.areas, 'env_steps_per_s': round(rates[1], 1),
+          'rates': [round(r, 1) for r in rates], 'gymnasium': gym.__version__})
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,77 @@
+"""Run a benchmark workload on agents_nb and on every installed peer, alternating seed by seed, and print the table of
+medians, min-max and the ratios agents_nb / peer (bench/README.md says how to install the peers).
+
+    python bench/run.py w1                    # PPO CartPole-v1, rl-zoo settings: agents_nb vs Stable-Baselines3
+    python bench/run.py w2 --seeds 3          # SAC Pendulum-v1, rl-zoo settings: agents_nb vs Stable-Baselines3
+    python bench/run.py w3                    # PPO CartPole-v1, 64 areas: agents_nb vs SB3 vs the vector env's ceiling
+    python bench/run.py w4                    # PPO on SimpleEnvironment, ML-Agents' test and default configs: vs ML-Agents
+    python bench/run.py all
+
+Every worker is its own process with one torch thread; results are appended to bench/results/<workload>-<time>.jsonl
+(one JSON line per run) and the table is printed at the end (and written next to it as .md).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import BENCH_DIR, finish, out_path, run_alternating, select_systems, base_parser  # noqa: E402
+
+W = str(BENCH_DIR)
+
+
+def candidates(workload: str, max_steps):
+    "label -> (kind of interpreter, worker command without the interpreter and the seed)."
+    extra = ['--max-steps', str(max_steps)] if max_steps else []
+    if workload in ('w1', 'w2', 'w3'):
+        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+                'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra)}
+    return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+            'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
+
+
+def ceiling(args, areas: int, env: str = 'CartPole-v1'):
+    "The raw vector environment's rate (and agents_nb's GymEnv over it) with random actions, in the same invocation."
+    systems = select_systems(args, {
+        'raw_sync': [f'{W}/raw_env_worker.py', '--mode', 'sync', '--env', env, '--areas', str(areas)],
+        'agents_nb_GymEnv': [f'{W}/raw_env_worker.py', '--mode', 'gymenv', '--env', env, '--areas', str(areas)]},
+        {'raw_sync': 'raw', 'agents_nb_GymEnv': 'agents_nb'})
+    rows = run_alternating(f'ceiling_{env}_{areas}', systems, [0], args.timeout, out_path(args, f'ceiling_{areas}'))
+    return {r['system']: r.get('env_steps_per_s') for r in rows if 'error' not in r}, rows
+
+
+def run(workload: str, args) -> str:
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    cands = candidates(workload, args.max_steps)
+    systems = select_systems(args, {k: v[1] for k, v in cands.items()}, {k: v[0] for k, v in cands.items()})
+    rows = run_alternating(workload, systems, seeds, args.timeout, out_path(args, workload))
+    extra = ''
+    if workload in ('w1', 'w3'):
+        areas = 64 if workload == 'w3' else 8
+        rates, _ = ceiling(args, areas)
+        mine = [r['env_steps_per_s'] for r in rows if r.get('system') == 'agents_nb' and 'env_steps_per_s' in r]
+        if rates.get('raw_sync') and mine:
+            import statistics
+            med = statistics.median(mine)
+            extra = (f'\nceiling (random actions, no learning, {areas} areas): SyncVectorEnv {rates["raw_sync"]:,.0f} steps/s'
+                     + (f', agents_nb GymEnv {rates["agents_nb_GymEnv"]:,.0f} steps/s' if rates.get('agents_nb_GymEnv') else '')
+                     + f'; agents_nb training end to end: {med:,.0f} steps/s = {100 * med / rates["raw_sync"]:.1f}% of the ceiling\n')
+    return finish(args, workload, rows, extra=extra)
+
+
+def main():
+    p = base_parser(__doc__.split('\n\n')[0])
+    p.add_argument('workload', choices=['w1', 'w2', 'w3', 'w4', 'w4_test', 'w4_default', 'all'])
+    p.add_argument('--max-steps', type=int, default=None, help="override every system's step budget (quick checks)")
+    args = p.parse_args()
+    workloads = {'all': ['w1', 'w2', 'w3', 'w4_test', 'w4_default'], 'w4': ['w4_test', 'w4_default']}.get(args.workload, [args.workload])
+    texts = [run(w, args) for w in workloads]
+    report = BENCH_DIR / 'results' / f'{args.workload}-latest.md'
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text('\n'.join(texts))
+    print(f'tables written to {report}')
+
+
+if __name__ == '__main__':
+    main()
