@@ -5,6 +5,7 @@
 # %% ../nbs/05f_optimizer.ipynb #cc6423f5
 from __future__ import annotations
 import math, warnings
+from fastcore.basics import patch
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from .policy import TorchPolicy
 from .rewards import *
 
 # %% auto #0
-__all__ = ['discount_rewards', 'get_gae', 'lambda_return', 'trust_region_value_loss', 'trust_region_policy_loss',
+__all__ = ['discount_rewards', 'get_gae', 'lambda_return', 'batched_gae', 'trust_region_value_loss', 'trust_region_policy_loss',
            'saved_activation_bytes', 'row_chunks', 'TorchOptimizer']
 
 # %% ../nbs/05f_optimizer.ipynb #311f29cb
@@ -46,6 +47,26 @@ def lambda_return(r: np.ndarray, value_estimates: np.ndarray, gamma: float = 0.9
     for t in range(len(r) - 2, -1, -1):
         out[t] = gamma * lambd * out[t + 1] + r[t] + (1 - lambd) * gamma * v[t + 1]
     return out
+
+# %% ../nbs/05f_optimizer.ipynb #bcfcdad0
+def batched_gae(rewards: Sequence[np.ndarray], value_estimates: Sequence[np.ndarray], value_next: Sequence[float],
+                gamma: float = 0.99, lambd: float = 0.95) -> List[np.ndarray]:
+    "`get_gae` of several trajectories (one array each, any lengths) in one recursion over steps, vectorised over them."
+    lengths = np.fromiter((len(r) for r in rewards), np.int64, len(rewards))
+    n, total = len(lengths), int(lengths.sum())
+    if n == 0: return []
+    width = int(lengths.max())
+    starts = np.cumsum(lengths) - lengths
+    row, col = np.repeat(np.arange(n), lengths), np.arange(total) - np.repeat(starts, lengths)
+    r = np.zeros((n, width), np.float32); r[row, col] = np.concatenate(rewards).astype(np.float32, copy=False)
+    v = np.zeros((n, width + 1), np.float32); v[row, col] = np.concatenate(value_estimates).astype(np.float32, copy=False)
+    v[np.arange(n), lengths] = np.asarray(value_next, np.float32)
+    delta = r + gamma * v[:, 1:] - v[:, :-1]
+    delta[np.arange(width)[None, :] >= lengths[:, None]] = 0.0                # the padding adds nothing
+    out, running, g = np.zeros((n, width), np.float32), np.zeros(n, np.float64), gamma * lambd
+    for t in range(width - 1, -1, -1):
+        running = running * g + delta[:, t].astype(np.float64); out[:, t] = running
+    return np.split(out[row, col], np.cumsum(lengths)[:-1])
 
 # %% ../nbs/05f_optimizer.ipynb #c14cdfac
 def trust_region_value_loss(values: Dict[str, torch.Tensor], old_values: Dict[str, torch.Tensor],
@@ -232,3 +253,28 @@ class TorchOptimizer:
         modules = {}
         for provider in self.reward_signals.values(): modules.update(provider.get_modules())
         return modules
+
+# %% ../nbs/05f_optimizer.ipynb #6c3c4693
+@patch
+@torch.no_grad()
+def get_batched_value_estimates(self: TorchOptimizer, batches: Sequence[AgentBuffer], next_obs: Sequence[List[np.ndarray]],
+                                dones: Sequence[bool], agent_ids: Sequence[Any]) -> List[Tuple[Dict[str, np.ndarray], Dict[str, float], Optional[np.ndarray]]]:
+    "`get_trajectory_value_estimates` of each trajectory, in two critic passes over all of them when the critic has no memory."
+    if self.critic.memory_size or len(batches) < 2:
+        return [self.get_trajectory_value_estimates(*a) for a in zip(batches, next_obs, dones, agent_ids)]
+    n_obs = self.policy.num_obs
+    for b in batches: require_fields(b, [ObsUtil.get_name_at(i) for i in range(n_obs)], 'Value estimation')
+    per_batch = [ObsUtil.from_buffer(b, n_obs) for b in batches]
+    obs = self.policy.obs_tensors([np.concatenate([o[i] for o in per_batch]) for i in range(n_obs)])
+    nxt = self.policy.obs_tensors([np.stack([np.asarray(o[i]) for o in next_obs]) for i in range(n_obs)])
+    values, _ = self.critic.critic_pass(obs, None, sequence_length=1)
+    next_values, _ = self.critic.critic_pass(nxt, None, sequence_length=1)
+    cuts = np.cumsum([b.num_experiences for b in batches])[:-1]
+    split = {k: np.split(v.cpu().numpy(), cuts) for k, v in values.items()}
+    nexts = {k: v.reshape(-1).cpu().numpy().astype(np.float64) for k, v in next_values.items()}
+    out = []
+    for j, (done, agent_id) in enumerate(zip(dones, agent_ids)):
+        nv = {k: 0.0 if done and not self.reward_signals[k].ignore_done else float(nexts[k][j]) for k in nexts}
+        if done: self.critic_memory_dict.pop(agent_id, None)
+        out.append(({k: split[k][j] for k in split}, nv, None))
+    return out

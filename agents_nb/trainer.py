@@ -117,6 +117,10 @@ class RLTrainer(abc.ABC):
         self._maybe_write_summary()
         self._maybe_save_model()
 
+    def _process_trajectories(self, trajectories: List[Trajectory]) -> None:
+        "Everything that arrived since the last `advance`, in order; an algorithm may batch the work over trajectories."
+        for trajectory in trajectories: self._process_trajectory(trajectory)
+
     def _collect_rewards(self, agent_id, buffer: AgentBuffer) -> None:
         "Add a trajectory's environment and per-signal rewards to its agent's running sums."
         self.collected_rewards['environment'][agent_id] += float(np.sum(buffer[BufferKey.ENVIRONMENT_REWARDS].to_ndarray()))
@@ -143,8 +147,8 @@ class RLTrainer(abc.ABC):
     def advance(self) -> None:
         "Process what arrived; update when ready; publish the policy after an update."
         with self.lock:
-            for queue in self.trajectory_queues:
-                while queue: self._process_trajectory(queue.popleft())
+            arrived = [queue.popleft() for queue in self.trajectory_queues for _ in range(len(queue))]
+            if arrived: self._process_trajectories(arrived)
             if self.should_still_train and self._is_ready_update():
                 try: updated = self._update_policy()
                 except UnityTrainerException as e:  # a diverged loss: say which behavior, when, and what is safe to resume from

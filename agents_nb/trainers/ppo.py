@@ -5,7 +5,7 @@
 # %% ../../nbs/07_trainers.ppo.ipynb #21229a7b
 from __future__ import annotations
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from ..core import *
@@ -18,8 +18,8 @@ from ..optimizer import *
 from ..trainer import *
 
 # %% auto #0
-__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_trajectory_buffer',
-           'PPOTrainer']
+__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_trajectory_buffers',
+           'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -118,29 +118,39 @@ class TorchPPOOptimizer(TorchOptimizer):
         return {'Optimizer:value_optimizer': self.optimizer, 'Optimizer:critic': self._critic, **super().get_modules()}
 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5551ed8
+def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
+                           update_normalization: bool = True) -> List[AgentBuffer]:
+    "Each trajectory's buffer with everything PPO's update reads (values, returns, advantages, critic memories)."
+    p = optimizer.policy
+    bufs = [t.to_agentbuffer() for t in trajectories]
+    if update_normalization:
+        for buf in bufs:
+            p.update_normalization(buf)
+            if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(buf, p.num_obs)))
+    dones = [t.done_reached and not t.interrupted for t in trajectories]
+    estimates = optimizer.get_batched_value_estimates(bufs, [t.next_obs for t in trajectories], dones, [t.agent_id for t in trajectories])
+    for t in trajectories:
+        if t.done_reached: optimizer.critic_memory_dict.pop(t.agent_id, None)   # interrupted too: a new episode follows
+    for buf, (_, _, critic_memories) in zip(bufs, estimates):
+        if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
+    advantages = [[] for _ in bufs]
+    for name, provider in optimizer.reward_signals.items():
+        rewards = [provider.evaluate(buf) * provider.strength for buf in bufs]
+        values = [values[name] for values, _, _ in estimates]
+        advs = batched_gae(rewards, values, [nxt[name] for _, nxt, _ in estimates], provider.gamma, lambd)
+        for buf, r, v, adv, all_adv in zip(bufs, rewards, values, advs, advantages):
+            buf[RewardSignalUtil.rewards_key(name)].extend(r)
+            buf[RewardSignalUtil.value_estimates_key(name)].extend(v)
+            buf[RewardSignalUtil.returns_key(name)].extend(adv + v)
+            buf[RewardSignalUtil.advantage_key(name)].extend(adv)
+            all_adv.append(adv)
+    for buf, adv in zip(bufs, advantages): buf[BufferKey.ADVANTAGES].extend(np.mean(adv, axis=0).astype(np.float32))
+    return bufs
+
 def ppo_trajectory_buffer(optimizer: TorchPPOOptimizer, trajectory: Trajectory, lambd: float,
                           update_normalization: bool = True) -> AgentBuffer:
-    "A trajectory's buffer with everything PPO's update reads (values, returns, advantages, critic memories)."
-    p = optimizer.policy
-    buf = trajectory.to_agentbuffer()
-    if update_normalization:
-        p.update_normalization(buf)
-        if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(buf, p.num_obs)))
-    done = trajectory.done_reached and not trajectory.interrupted
-    values, next_values, critic_memories = optimizer.get_trajectory_value_estimates(buf, trajectory.next_obs, done, trajectory.agent_id)
-    if trajectory.done_reached: optimizer.critic_memory_dict.pop(trajectory.agent_id, None)   # interrupted too: a new episode follows
-    if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
-    advantages = []
-    for name, provider in optimizer.reward_signals.items():
-        rewards = provider.evaluate(buf) * provider.strength
-        adv = get_gae(rewards, values[name], next_values[name], provider.gamma, lambd)
-        buf[RewardSignalUtil.rewards_key(name)].extend(rewards)
-        buf[RewardSignalUtil.value_estimates_key(name)].extend(values[name])
-        buf[RewardSignalUtil.returns_key(name)].extend(adv + values[name])
-        buf[RewardSignalUtil.advantage_key(name)].extend(adv)
-        advantages.append(adv)
-    buf[BufferKey.ADVANTAGES].extend(np.mean(advantages, axis=0).astype(np.float32))
-    return buf
+    "One trajectory's buffer with everything PPO's update reads."
+    return ppo_trajectory_buffers(optimizer, [trajectory], lambd, update_normalization)[0]
 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5ae5669
 class PPOTrainer(OnPolicyTrainer):
@@ -157,7 +167,20 @@ class PPOTrainer(OnPolicyTrainer):
     def _process_trajectory(self, trajectory: Trajectory) -> None:
         super()._process_trajectory(trajectory)
         hp = self.trainer_settings.hyperparameters
-        buf = ppo_trajectory_buffer(self.optimizer, trajectory, hp.lambd, update_normalization=self.is_training)
+        self._record_trajectory(trajectory, ppo_trajectory_buffer(self.optimizer, trajectory, hp.lambd, update_normalization=self.is_training))
+
+    def _process_trajectories(self, trajectories: List[Trajectory]) -> None:
+        "All the trajectories that arrived together in one batch, when normalisation does not ask for one at a time."
+        if len(trajectories) < 2 or (self.is_training and self.trainer_settings.network_settings.normalize):
+            return super()._process_trajectories(trajectories)
+        bufs = ppo_trajectory_buffers(self.optimizer, trajectories, self.trainer_settings.hyperparameters.lambd,
+                                      update_normalization=self.is_training)
+        for trajectory, buf in zip(trajectories, bufs):
+            RLTrainer._process_trajectory(self, trajectory)       # steps, summaries, checkpoints: in order, as one by one
+            self._record_trajectory(trajectory, buf)
+
+    def _record_trajectory(self, trajectory: Trajectory, buf: AgentBuffer) -> None:
+        "Value-estimate stats, the episode's rewards, and the buffer into the update buffer."
         for name, provider in self.optimizer.reward_signals.items():
             values = buf[RewardSignalUtil.value_estimates_key(name)].to_ndarray()
             self.stats_reporter.add_stat(f'Policy/{provider.name} Value Estimate', float(np.mean(values)))
