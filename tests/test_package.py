@@ -56,3 +56,22 @@ def test_readme_mirrors_the_home_page_and_the_sidebar_lists_every_notebook():
     sidebar = list(listed(yaml.safe_load((root / 'nbs' / 'sidebar.yml').read_text())['website']['sidebar']['contents']))
     notebooks = sorted(str(p.relative_to(root / 'nbs')) for p in (root / 'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
     assert sorted(sidebar) == notebooks, set(sidebar) ^ set(notebooks)
+
+
+def test_imports_are_in_cells_of_their_own():
+    """nbdev's docs build (`nbdev_docs`, `nbdev_proc_nbs`) runs every cell that imports something, alone: a cell mixing
+    imports with other code would run without the cells before it and fail, so imports get cells of their own."""
+    import ast, json, pathlib, re
+    root = pathlib.Path(__file__).resolve().parents[1] / 'nbs'
+    mixed = []
+    for path in sorted(root.rglob('*.ipynb')):
+        for i, cell in enumerate(json.loads(path.read_text())['cells']):
+            src = ''.join(cell['source'])
+            if cell['cell_type'] != 'code' or re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b', src, re.M): continue
+            try: body = ast.parse(src).body
+            except SyntaxError: continue
+            is_import = lambda n: isinstance(n, (ast.Import, ast.ImportFrom))
+            has_import = any(is_import(n) for top in body for n in ast.walk(top))
+            if has_import and any(isinstance(n, (ast.Expr, ast.Assign)) for top in body for n in ast.walk(top)):
+                mixed.append(f'{path.relative_to(root)} cell {i}')
+    assert not mixed, mixed
