@@ -184,7 +184,9 @@ class TrainerController:
         if pm is not None: env.set_environment_parameters(pm.get_current_samplers())
         env.reset()
         self._register_new_behaviors(env)
-        if pm is not None: pm.log_current_lesson(print_fn=self.print_fn)
+        if pm is not None:   # a lesson that waits on a behavior nobody trains would never end
+            pm.check_behaviors(set(self.trainers) | set(self.factory.options.behaviors.keys()))
+            pm.log_current_lesson(print_fn=self.print_fn)
         bar = progress(self.steps_total()) if progress is not None and self.train else None
         interrupted = False
         try:

@@ -136,7 +136,7 @@ def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[
     advantages = [[] for _ in bufs]
     for name, provider in optimizer.reward_signals.items():
         rewards = [provider.evaluate(buf) * provider.strength for buf in bufs]
-        values = [values[name] for values, _, _ in estimates]
+        values = [est[name] for est, _, _ in estimates]
         advs = batched_gae(rewards, values, [nxt[name] for _, nxt, _ in estimates], provider.gamma, lambd)
         for buf, r, v, adv, all_adv in zip(bufs, rewards, values, advs, advantages):
             buf[RewardSignalUtil.rewards_key(name)].extend(r)
