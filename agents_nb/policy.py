@@ -81,7 +81,7 @@ class TorchPolicy:
         blocked = np.concatenate([np.asarray(m, bool) for m in decision_steps.action_mask], axis=1)
         return torch.as_tensor(~blocked, dtype=torch.float32, device=self.device)
 
-    @torch.no_grad()
+    @torch.inference_mode()   # no autograd bookkeeping at all: its outputs leave as numpy
     def get_action(self, decision_steps: DecisionSteps, worker_id: int = 0) -> ActionInfo:
         "Act for every agent of `decision_steps` at once."
         if len(decision_steps) == 0: return ActionInfo.empty(self.behavior_spec)
