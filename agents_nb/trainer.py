@@ -221,12 +221,14 @@ class OnPolicyTrainer(RLTrainer):
         n_sequences = max(batch_size // seq, 1)
         adv = self.update_buffer[BufferKey.ADVANTAGES].to_ndarray()
         self.update_buffer[BufferKey.ADVANTAGES].set(list(((adv - adv.mean()) / (adv.std() + 1e-10)).astype(np.float32)))
-        stats = defaultdict(list)
+        columns = ColumnarBuffer.from_buffer(self.update_buffer)   # one array per field, for every epoch
+        rows, stats = np.arange(columns.num_experiences), defaultdict(list)
         for _ in range(hp.num_epoch):
-            self.update_buffer.shuffle(sequence_length=seq, rng=self.rng)
-            n = self.update_buffer.num_experiences // batch_size * batch_size
+            rows = rows[shuffled_rows(len(rows), seq, self.rng)]   # the order an in-place shuffle would leave
+            epoch = columns.take(rows)
+            n = len(rows) // batch_size * batch_size
             for start in range(0, n, batch_size):
-                batch = self.update_buffer.make_mini_batch(start, start + batch_size)
+                batch = epoch.make_mini_batch(start, start + batch_size)
                 for k, v in {**self.optimizer.update(batch, n_sequences), **self.optimizer.update_reward_signals(batch)}.items():
                     stats[k].append(v)
         for k, v in stats.items(): self.stats_reporter.add_stat(k, float(np.mean(v)))

@@ -13,7 +13,8 @@ from ..core import *
 
 # %% auto #0
 __all__ = ['AgentBufferKey', 'BufferException', 'BufferKey', 'ObservationKeyPrefix', 'RewardSignalKeyPrefix', 'RewardSignalUtil',
-           'AgentBufferField', 'AgentBuffer', 'require_fields', 'ObsUtil', 'GroupObsUtil']
+           'AgentBufferField', 'AgentBuffer', 'shuffled_rows', 'ArrayColumn', 'ColumnarBuffer', 'require_fields',
+           'ObsUtil', 'GroupObsUtil']
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #dc63b645
 class BufferException(AgentsNbError):
@@ -327,6 +328,11 @@ def _take(field: AgentBufferField, idx: Sequence[int]) -> list:
 def _sequence_rows(starts: np.ndarray, length: int) -> List[int]:
     return (np.asarray(starts)[:, None] + np.arange(length)).ravel().tolist()
 
+def shuffled_rows(num_rows: int, sequence_length: int, rng: np.random.Generator) -> np.ndarray:
+    "The row order `shuffle` applies: whole sequences in a random order; the rows after the last whole sequence dropped."
+    order = rng.permutation(num_rows // sequence_length) * sequence_length
+    return (order[:, None] + np.arange(sequence_length)).ravel()
+
 @patch
 def resequence_and_append(self: AgentBuffer, target_buffer: AgentBuffer, key_list: Optional[Sequence] = None,
                           batch_size: Optional[int] = None, training_length: Optional[int] = None) -> None:
@@ -337,8 +343,8 @@ def resequence_and_append(self: AgentBuffer, target_buffer: AgentBuffer, key_lis
 
 @patch
 def make_mini_batch(self: AgentBuffer, start: int, end: int) -> AgentBuffer:
-    "A new buffer with rows `start:end` of every field."
-    mini_batch = AgentBuffer()
+    "A new buffer (of this buffer's class) with rows `start:end` of every field."
+    mini_batch = type(self)()
     for key, field in self._fields.items(): mini_batch._fields[key] = field[start:end]
     return mini_batch
 
@@ -354,8 +360,7 @@ def shuffle(self: AgentBuffer, sequence_length: int, key_list: Optional[Sequence
     keys = self._keys_or_all(key_list, 'shuffle')
     if not keys: return
     rng = np.random.default_rng() if rng is None else rng
-    order = rng.permutation(len(self._fields[keys[0]]) // length) * length
-    idx = _sequence_rows(order, length)
+    idx = shuffled_rows(len(self._fields[keys[0]]), length, rng).tolist()
     for key in keys: self._fields[key].set(_take(self._fields[key], idx))
 
 @patch
@@ -379,6 +384,58 @@ def truncate(self: AgentBuffer, max_length: int, sequence_length: int = 1) -> No
     keep = int(max_length) - int(max_length) % _check_length_arg('sequence_length', sequence_length)
     for field in self._fields.values():
         if len(field) > keep: del field[:len(field) - keep]
+
+# %% ../../nbs/03a_buffer.agent_buffer.ipynb #5ee160ec
+class ArrayColumn:
+    "A read-only field held as one array (rows along the first axis); it reads like an `AgentBufferField`."
+    contains_lists = False
+
+    def __init__(self, array: np.ndarray, padding_value: float = 0.0, name: Optional[str] = None):
+        self.array, self.padding_value, self.name = array, padding_value, name
+
+    def __len__(self) -> int: return len(self.array)
+    def __iter__(self): return iter(self.array)
+
+    def __getitem__(self, index):
+        out = self.array[index]
+        return ArrayColumn(out, self.padding_value, self.name) if isinstance(index, slice) else out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self.array if dtype is None else self.array.astype(dtype, copy=False)
+        return out.copy() if copy else out
+
+    def __repr__(self) -> str:
+        return f'ArrayColumn({self.name!r}, shape={tuple(self.array.shape)}, dtype={self.array.dtype})'
+
+    def to_ndarray(self) -> np.ndarray: return self.array
+
+    def padded_to_batch(self, pad_value: float = 0, dtype=np.float32) -> Union[np.ndarray, list]:
+        return self.array.astype(dtype, copy=False) if len(self) else []
+
+    def _read_only(self, *args, **kwargs):
+        raise BufferException(f"field '{self.name}' of a ColumnarBuffer is read-only (a snapshot for an update); "
+                              'change the AgentBuffer it was built from')
+    append = extend = set = reset_field = _read_only
+
+class ColumnarBuffer(AgentBuffer):
+    "An `AgentBuffer` converted once for an update: same-shape fields as `ArrayColumn`s, groupmate lists as lists."
+    @classmethod
+    def from_buffer(cls, buffer: AgentBuffer) -> ColumnarBuffer:
+        out = cls()
+        for key in buffer._keys_or_all(None, 'ColumnarBuffer.from_buffer'):
+            f = buffer._fields[key]
+            out._fields[key] = f._like(list(f)) if f.contains_lists else ArrayColumn(f.to_ndarray(), f.padding_value, f.name)
+        return out
+
+    def take(self, rows: np.ndarray) -> ColumnarBuffer:
+        "A new `ColumnarBuffer` with the rows `rows` (ints, in that order) of every field."
+        out, idx = ColumnarBuffer(), None
+        for key, f in self._fields.items():
+            if isinstance(f, ArrayColumn): out._fields[key] = ArrayColumn(f.array[rows], f.padding_value, f.name)
+            else:
+                if idx is None: idx = np.asarray(rows).tolist()
+                out._fields[key] = f._like(_take(f, idx))
+        return out
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #19355b97
 _FORMAT = 'agents_nb.AgentBuffer/1'
