@@ -212,6 +212,10 @@ class RLTrainer(abc.ABC):
 # %% ../nbs/06c_trainer.ipynb #0f8ae654
 class OnPolicyTrainer(RLTrainer):
     "Collect `buffer_size` steps, then `num_epoch` epochs of minibatches."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.update_buffer = ColumnarBuffer()   # trajectories arrive as columns and stay columns
+
     def _is_ready_update(self) -> bool:
         return self.update_buffer.num_experiences > self.trainer_settings.hyperparameters.buffer_size
 
@@ -220,7 +224,7 @@ class OnPolicyTrainer(RLTrainer):
         batch_size = max(hp.batch_size - hp.batch_size % seq, seq)
         n_sequences = max(batch_size // seq, 1)
         adv = self.update_buffer[BufferKey.ADVANTAGES].to_ndarray()
-        self.update_buffer[BufferKey.ADVANTAGES].set(list(((adv - adv.mean()) / (adv.std() + 1e-10)).astype(np.float32)))
+        self.update_buffer[BufferKey.ADVANTAGES].set(((adv - adv.mean()) / (adv.std() + 1e-10)).astype(np.float32))
         columns = ColumnarBuffer.from_buffer(self.update_buffer)   # one array per field, for every epoch
         rows, stats = np.arange(columns.num_experiences), defaultdict(list)
         for _ in range(hp.num_epoch):

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #217ba060
 from __future__ import annotations
-import enum, json, operator, os, zipfile
+import enum, itertools, json, operator, os, zipfile
 from collections.abc import Mapping, MutableMapping
 from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
@@ -141,39 +141,47 @@ class AgentBufferField(list):
         return arr.astype(np.float32, copy=False) if arr.dtype.kind == 'f' else arr
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #2f616b0d
-@patch
-def _padding_row(self: AgentBufferField):
-    "The row that completes a sequence: `last row * padding_value`, or `[]` for groupmate lists."
-    last = list.__getitem__(self, -1)
-    if isinstance(last, list): return []
-    arr, value = np.asarray(last), self.padding_value
+def _scaled_row(last, value: float):
+    "`last * value` with the dtype rule of padding rows: integer rows stay integers for whole values, else floats."
+    arr = np.asarray(last)
     if arr.dtype.kind in 'biu' and float(value).is_integer(): return (arr * int(value)).astype(arr.dtype)
     dtype = arr.dtype if arr.dtype.kind == 'f' else np.float32
     return (arr.astype(dtype) * value).astype(dtype)
 
 @patch
-def get_batch(self: AgentBufferField, batch_size: Optional[int] = None, training_length: Optional[int] = 1,
-              sequential: bool = True) -> AgentBufferField:
-    "The last `batch_size` sequences of `training_length` rows, flattened (see above)."
+def _padding_row(self: AgentBufferField):
+    "The row that completes a sequence: `last row * padding_value`, or `[]` for groupmate lists."
+    last = list.__getitem__(self, -1)
+    return [] if isinstance(last, list) else _scaled_row(last, self.padding_value)
+
+def _batch_rows(n: int, batch_size: Optional[int], training_length: Optional[int], sequential: bool,
+                where: str) -> Tuple[Union[range, List[int]], int]:
+    "The rows `get_batch` returns from a field of `n` rows (a range, or indices), and how many padding rows follow."
     length = 1 if training_length is None else int(training_length)
-    n = len(self)
-    if length < 1: raise BufferException(f'get_batch{self._where()}: training_length must be at least 1, got {length}')
+    if length < 1: raise BufferException(f'get_batch{where}: training_length must be at least 1, got {length}')
     if sequential:
         available = -(-n // length)
         if batch_size is None: batch_size = available
         if not 0 <= batch_size <= available:
-            raise BufferException(f'get_batch{self._where()}: {batch_size} sequences of {length} rows were requested, '
+            raise BufferException(f'get_batch{where}: {batch_size} sequences of {length} rows were requested, '
                                   f'but {n} rows make at most {available}')
-        if batch_size * length <= n: return self[n - batch_size * length:]
-        return self._like(list(self) + [self._padding_row() for _ in range(length - n % length)])
+        if batch_size * length <= n: return range(n - batch_size * length, n), 0
+        return range(n), length - n % length
     available = max(n - length + 1, 0)
     if batch_size is None: batch_size = available
     if not 0 <= batch_size <= available:
-        raise BufferException(f'get_batch{self._where()}: {batch_size} overlapping sequences of {length} rows were '
+        raise BufferException(f'get_batch{where}: {batch_size} overlapping sequences of {length} rows were '
                               f'requested, but {n} rows make at most {available}')
-    rows: list = []
-    for end in range(n - batch_size + 1, n + 1): rows += list.__getitem__(self, slice(end - length, end))
-    return self._like(rows)
+    return [i for end in range(n - batch_size + 1, n + 1) for i in range(end - length, end)], 0
+
+@patch
+def get_batch(self: AgentBufferField, batch_size: Optional[int] = None, training_length: Optional[int] = 1,
+              sequential: bool = True) -> AgentBufferField:
+    "The last `batch_size` sequences of `training_length` rows, flattened (see above)."
+    rows, pad = _batch_rows(len(self), batch_size, training_length, sequential, self._where())
+    out = self[rows.start:rows.stop] if isinstance(rows, range) else self._like([list.__getitem__(self, i) for i in rows])
+    if pad: out = self._like(list(out) + [self._padding_row() for _ in range(pad)])
+    return out
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #d9f866fb
 @patch
@@ -307,6 +315,11 @@ def reset_agent(self: AgentBuffer) -> None:
     for field in self._fields.values(): field.reset_field()
 
 @patch
+def _field_for(self: AgentBuffer, key: AgentBufferKey, rows) -> AgentBufferField:
+    "The field that will receive `rows` under `key` (created on first use; a `ColumnarBuffer` picks its kind)."
+    return self[key]
+
+@patch
 def extend_from(self: AgentBuffer, columns: Mapping, padding: Optional[Mapping] = None) -> AgentBuffer:
     "Append whole columns (arrays or lists of one length); `padding` gives padding values per key. Returns `self`."
     cols = {self._normalize_key(k): v for k, v in columns.items()}
@@ -315,13 +328,15 @@ def extend_from(self: AgentBuffer, columns: Mapping, padding: Optional[Mapping] 
         shown = ', '.join(f"'{self._encode_key(k)}': {n}" for k, n in lengths.items())
         raise BufferException(f'extend_from needs columns of one length; the lengths are {shown}')
     pads = {self._normalize_key(k): v for k, v in (padding or {}).items()}
-    for k, v in cols.items(): self[k].extend(v, padding_value=pads.get(k))
+    for k, v in cols.items(): self._field_for(k, v).extend(v, padding_value=pads.get(k))
     return self
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #caa84e8d
 def _take(field: AgentBufferField, idx: Sequence[int]) -> list:
-    "The rows of `field` at `idx` (a list of ints), gathered in C (`itemgetter` over a plain list), not row by row in Python."
+    """The rows of `field` at `idx` (a list of ints), gathered in C, not row by row in Python: a few rows of a long
+    field (a replay-buffer sample) one lookup each, many rows with `itemgetter` over a plain copy of the list."""
     if len(idx) == 0: return []
+    if 4 * len(idx) < len(field): return list(map(list.__getitem__, itertools.repeat(field, len(idx)), idx))
     rows = operator.itemgetter(*idx)(list(field))
     return list(rows) if len(idx) > 1 else [rows]
 
@@ -337,9 +352,11 @@ def shuffled_rows(num_rows: int, sequence_length: int, rng: np.random.Generator)
 def resequence_and_append(self: AgentBuffer, target_buffer: AgentBuffer, key_list: Optional[Sequence] = None,
                           batch_size: Optional[int] = None, training_length: Optional[int] = None) -> None:
     "Append this buffer's fields to `target_buffer`, cut into padded sequences of `training_length`."
+    whole = batch_size is None and training_length in (None, 1)   # every row, no padding: the field itself
     for key in self._keys_or_all(key_list, 'resequence_and_append'):
         source = self._fields[key]
-        target_buffer[key].extend(source.get_batch(batch_size=batch_size, training_length=training_length), source.padding_value)
+        rows = source if whole else source.get_batch(batch_size=batch_size, training_length=training_length)
+        target_buffer._field_for(key, source).extend(rows, source.padding_value)
 
 @patch
 def make_mini_batch(self: AgentBuffer, start: int, end: int) -> AgentBuffer:
@@ -387,40 +404,112 @@ def truncate(self: AgentBuffer, max_length: int, sequence_length: int = 1) -> No
 
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #5ee160ec
 class ArrayColumn:
-    "A read-only field held as one array (rows along the first axis); it reads like an `AgentBufferField`."
+    "A field held as arrays (rows along the first axis): it reads like an `AgentBufferField` and grows by whole chunks."
     contains_lists = False
 
-    def __init__(self, array: np.ndarray, padding_value: float = 0.0, name: Optional[str] = None):
-        self.array, self.padding_value, self.name = array, padding_value, name
+    def __init__(self, data=None, padding_value: float = 0.0, name: Optional[str] = None):
+        self._chunks: List[np.ndarray] = []
+        self._len, self.padding_value, self.name = 0, padding_value, name
+        if data is not None: self.extend(data)
 
-    def __len__(self) -> int: return len(self.array)
+    def _where(self) -> str: return f" of field '{self.name}'" if self.name else ''
+
+    @property
+    def array(self) -> np.ndarray:
+        "Every row in one array (the chunks are joined on the first read)."
+        if not self._chunks: return np.zeros((0,), np.float32)
+        if len(self._chunks) > 1: self._chunks = [np.concatenate(self._chunks)]
+        return self._chunks[0]
+
+    def extend(self, data, padding_value: Optional[float] = None) -> None:
+        "Add rows: an array (along its first axis), another column, or a list of rows of one shape."
+        if isinstance(data, ArrayColumn) and len(data) and self._chunks and data._chunks[0].shape[1:] == self._chunks[0].shape[1:]:
+            self._chunks.extend(data._chunks); self._len += len(data)   # chunks are never written in place: share them
+            if padding_value is not None: self.padding_value = padding_value
+            return
+        try: arr = data.array if isinstance(data, ArrayColumn) else np.asarray(data)
+        except ValueError: arr = None
+        if arr is None or arr.dtype == object:
+            raise BufferException(f'extend{self._where()}: the rows do not have one shape (a column of arrays needs them)')
+        if arr.ndim == 0: raise BufferException(f'extend{self._where()}: a 0-d array has no rows; use append')
+        if arr.dtype.kind == 'f' and arr.dtype != np.float32: arr = arr.astype(np.float32)
+        if len(arr):
+            if self._chunks and arr.shape[1:] != self._chunks[0].shape[1:]:
+                raise BufferException(f'extend{self._where()}: rows of shape {arr.shape[1:]} cannot join rows of shape '
+                                      f'{self._chunks[0].shape[1:]}')
+            self._chunks.append(arr); self._len += len(arr)
+        if padding_value is not None: self.padding_value = padding_value
+
+    def append(self, element, padding_value: float = 0.0) -> None:
+        "Add one row; `padding_value` becomes the field's padding value."
+        self.extend(np.asarray(element)[None]); self.padding_value = padding_value
+
+    def set(self, data) -> None:
+        "Replace every row."
+        self.reset_field(); self.extend(data)
+
+    def reset_field(self) -> None: self._chunks, self._len = [], 0
+    def __len__(self) -> int: return self._len
     def __iter__(self): return iter(self.array)
 
     def __getitem__(self, index):
         out = self.array[index]
         return ArrayColumn(out, self.padding_value, self.name) if isinstance(index, slice) else out
 
+    def __delitem__(self, index) -> None:
+        keep = np.ones(len(self), bool); keep[index] = False
+        self.set(self.array[keep])
+
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         out = self.array if dtype is None else self.array.astype(dtype, copy=False)
         return out.copy() if copy else out
 
     def __repr__(self) -> str:
-        return f'ArrayColumn({self.name!r}, shape={tuple(self.array.shape)}, dtype={self.array.dtype})'
+        shape = (len(self),) + (self._chunks[0].shape[1:] if self._chunks else ())
+        return f'ArrayColumn({self.name!r}, shape={shape}, padding_value={self.padding_value})'
 
     def to_ndarray(self) -> np.ndarray: return self.array
 
     def padded_to_batch(self, pad_value: float = 0, dtype=np.float32) -> Union[np.ndarray, list]:
         return self.array.astype(dtype, copy=False) if len(self) else []
 
-    def _read_only(self, *args, **kwargs):
-        raise BufferException(f"field '{self.name}' of a ColumnarBuffer is read-only (a snapshot for an update); "
-                              'change the AgentBuffer it was built from')
-    append = extend = set = reset_field = _read_only
+    def get_batch(self, batch_size: Optional[int] = None, training_length: Optional[int] = 1,
+                  sequential: bool = True) -> ArrayColumn:
+        "`AgentBufferField.get_batch`, with arrays."
+        rows, pad = _batch_rows(len(self), batch_size, training_length, sequential, self._where())
+        a = self.array
+        out = a[rows.start:rows.stop] if isinstance(rows, range) else a[np.asarray(rows, np.int64)]
+        if pad: out = np.concatenate([out, np.repeat(_scaled_row(a[-1], self.padding_value)[None], pad, axis=0)])
+        return ArrayColumn(out, self.padding_value, self.name)
+
+def _holds_lists(rows) -> bool:
+    "Whether `rows` (a field, or the rows about to fill one) are groupmate lists."
+    if isinstance(rows, (AgentBufferField, ArrayColumn)): return rows.contains_lists
+    return isinstance(rows, list) and len(rows) > 0 and isinstance(rows[0], list)
 
 class ColumnarBuffer(AgentBuffer):
-    "An `AgentBuffer` converted once for an update: same-shape fields as `ArrayColumn`s, groupmate lists as lists."
+    "An `AgentBuffer` of `ArrayColumn`s; groupmate fields (lists of varying length) stay `AgentBufferField`s."
+    def __getitem__(self, key) -> ArrayColumn:
+        key = self._normalize_key(key)
+        field = self._fields.get(key)
+        if field is None: field = self._fields[key] = ArrayColumn(name=self._encode_key(key))
+        return field
+
+    def __setitem__(self, key, value) -> None:
+        key = self._normalize_key(key)
+        if not isinstance(value, (ArrayColumn, AgentBufferField)):
+            value = AgentBufferField(value) if _holds_lists(value) else ArrayColumn(value)
+        value.name = self._encode_key(key)
+        self._fields[key] = value
+
+    def _field_for(self, key: AgentBufferKey, rows):
+        key = self._normalize_key(key)
+        if key not in self._fields and _holds_lists(rows): self._fields[key] = AgentBufferField(name=self._encode_key(key))
+        return self[key]
+
     @classmethod
     def from_buffer(cls, buffer: AgentBuffer) -> ColumnarBuffer:
+        "A columnar copy of `buffer` (its fields must have one length)."
         out = cls()
         for key in buffer._keys_or_all(None, 'ColumnarBuffer.from_buffer'):
             f = buffer._fields[key]

@@ -188,8 +188,8 @@ def _group_columns(self: Trajectory) -> dict:
     return cols
 
 @patch
-def to_agentbuffer(self: Trajectory) -> AgentBuffer:
-    "Validate, then build one `AgentBuffer` row per step (the fields listed above)."
+def to_agentbuffer(self: Trajectory, columnar: bool = False) -> AgentBuffer:
+    "Validate, then build one `AgentBuffer` row per step (the fields listed above); a `ColumnarBuffer` with `columnar`."
     self.validate()
     T, f32 = self.length, (lambda a: np.asarray(a, np.float32))
     cols = {}
@@ -210,4 +210,4 @@ def to_agentbuffer(self: Trajectory) -> AgentBuffer:
         BufferKey.ENVIRONMENT_REWARDS: f32(self.rewards), BufferKey.GROUP_REWARD: f32(self.group_reward)})
     if self.memory is not None: cols[BufferKey.MEMORY] = f32(self.memory)
     cols.update(_group_columns(self))
-    return AgentBuffer().extend_from(cols, padding={BufferKey.ACTION_MASK: 1})
+    return (ColumnarBuffer() if columnar else AgentBuffer()).extend_from(cols, padding={BufferKey.ACTION_MASK: 1})

@@ -255,7 +255,7 @@ def poca_trajectory_buffer(optimizer: TorchPOCAOptimizer, trajectory: Trajectory
                            update_normalization: bool = True) -> AgentBuffer:
     "A trajectory's buffer with everything POCA's update reads (values, baselines, returns, advantages, critic memories)."
     p = optimizer.policy
-    buf = trajectory.to_agentbuffer()
+    buf = trajectory.to_agentbuffer(columnar=True)
     if update_normalization:
         p.update_normalization(buf)
         optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(buf, p.num_obs)))

@@ -122,7 +122,7 @@ def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[
                            update_normalization: bool = True) -> List[AgentBuffer]:
     "Each trajectory's buffer with everything PPO's update reads (values, returns, advantages, critic memories)."
     p = optimizer.policy
-    bufs = [t.to_agentbuffer() for t in trajectories]
+    bufs = [t.to_agentbuffer(columnar=True) for t in trajectories]
     if update_normalization:
         for buf in bufs:
             p.update_normalization(buf)
