@@ -257,6 +257,37 @@ class TorchOptimizer:
 # %% ../nbs/05f_optimizer.ipynb #6c3c4693
 @patch
 @torch.no_grad()
+def get_joined_value_estimates(self: TorchOptimizer, batch: AgentBuffer, lengths: Sequence[int],
+                               next_obs: Sequence[List[np.ndarray]], dones: Sequence[bool], agent_ids: Sequence[Any]
+                               ) -> Tuple[Dict[str, np.ndarray], Dict[str, np.ndarray], Optional[np.ndarray]]:
+    """The value estimates of consecutive trajectories held in one `batch` (`lengths[j]` rows for trajectory `j`): every
+    step's value per signal, each trajectory's next value per signal (0 after a real end for a signal that does not
+    ignore ends), and, with a recurrent critic, the critic memory at the start of each step's sequence."""
+    n_obs, lengths = self.policy.num_obs, np.asarray(lengths, np.int64)
+    require_fields(batch, [ObsUtil.get_name_at(i) for i in range(n_obs)], 'Value estimation')
+    if int(lengths.sum()) != batch.num_experiences:
+        raise BufferException(f'Value estimation: trajectories of {lengths.tolist()} rows do not make the batch\'s '
+                              f'{batch.num_experiences} rows')
+    if len(lengths) == 0: return {}, {}, None
+    if self.critic.memory_size:   # each trajectory carries its agent's memory: one by one
+        starts = np.cumsum(lengths) - lengths
+        parts = [self.get_trajectory_value_estimates(batch.make_mini_batch(s, s + n), o, d, a)
+                 for s, n, o, d, a in zip(starts, lengths, next_obs, dones, agent_ids)]
+        return ({k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]},
+                {k: np.array([p[1][k] for p in parts], np.float64) for k in parts[0][1]}, np.concatenate([p[2] for p in parts]))
+    obs = self.policy.obs_tensors(ObsUtil.from_buffer(batch, n_obs))
+    nxt = self.policy.obs_tensors([np.stack([np.asarray(o[i]) for o in next_obs]) for i in range(n_obs)])
+    values, _ = self.critic.critic_pass(obs, None, sequence_length=1)
+    next_values, _ = self.critic.critic_pass(nxt, None, sequence_length=1)
+    done, nexts = np.asarray(dones, bool), {}
+    for k, v in next_values.items():
+        nexts[k] = v.reshape(-1).cpu().numpy().astype(np.float64)
+        if not self.reward_signals[k].ignore_done: nexts[k][done] = 0.0
+    for agent_id, d in zip(agent_ids, done):
+        if d: self.critic_memory_dict.pop(agent_id, None)
+    return {k: v.cpu().numpy() for k, v in values.items()}, nexts, None
+
+@patch
 def get_batched_value_estimates(self: TorchOptimizer, batches: Sequence[AgentBuffer], next_obs: Sequence[List[np.ndarray]],
                                 dones: Sequence[bool], agent_ids: Sequence[Any]) -> List[Tuple[Dict[str, np.ndarray], Dict[str, float], Optional[np.ndarray]]]:
     "`get_trajectory_value_estimates` of each trajectory, in two critic passes over all of them when the critic has no memory."
@@ -264,17 +295,9 @@ def get_batched_value_estimates(self: TorchOptimizer, batches: Sequence[AgentBuf
         return [self.get_trajectory_value_estimates(*a) for a in zip(batches, next_obs, dones, agent_ids)]
     n_obs = self.policy.num_obs
     for b in batches: require_fields(b, [ObsUtil.get_name_at(i) for i in range(n_obs)], 'Value estimation')
-    per_batch = [ObsUtil.from_buffer(b, n_obs) for b in batches]
-    obs = self.policy.obs_tensors([np.concatenate([o[i] for o in per_batch]) for i in range(n_obs)])
-    nxt = self.policy.obs_tensors([np.stack([np.asarray(o[i]) for o in next_obs]) for i in range(n_obs)])
-    values, _ = self.critic.critic_pass(obs, None, sequence_length=1)
-    next_values, _ = self.critic.critic_pass(nxt, None, sequence_length=1)
-    cuts = np.cumsum([b.num_experiences for b in batches])[:-1]
-    split = {k: np.split(v.cpu().numpy(), cuts) for k, v in values.items()}
-    nexts = {k: v.reshape(-1).cpu().numpy().astype(np.float64) for k, v in next_values.items()}
-    out = []
-    for j, (done, agent_id) in enumerate(zip(dones, agent_ids)):
-        nv = {k: 0.0 if done and not self.reward_signals[k].ignore_done else float(nexts[k][j]) for k in nexts}
-        if done: self.critic_memory_dict.pop(agent_id, None)
-        out.append(({k: split[k][j] for k in split}, nv, None))
-    return out
+    joined = ColumnarBuffer.from_columns([dict(zip([ObsUtil.get_name_at(i) for i in range(n_obs)], ObsUtil.from_buffer(b, n_obs)))
+                                          for b in batches])
+    lengths = [b.num_experiences for b in batches]
+    values, nexts, _ = self.get_joined_value_estimates(joined, lengths, next_obs, dones, agent_ids)
+    split = {k: np.split(v, np.cumsum(lengths)[:-1]) for k, v in values.items()}
+    return [({k: split[k][j] for k in split}, {k: float(nexts[k][j]) for k in nexts}, None) for j in range(len(batches))]

@@ -123,10 +123,16 @@ class RLTrainer(abc.ABC):
 
     def _collect_rewards(self, agent_id, buffer: AgentBuffer) -> None:
         "Add a trajectory's environment and per-signal rewards to its agent's running sums."
-        self.collected_rewards['environment'][agent_id] += float(np.sum(buffer[BufferKey.ENVIRONMENT_REWARDS].to_ndarray()))
+        signals = {}
         for name in self.optimizer.reward_signals:
             key = RewardSignalUtil.rewards_key(name)
-            if key in buffer: self.collected_rewards[name][agent_id] += float(np.sum(buffer[key].to_ndarray()))
+            if key in buffer: signals[name] = float(np.sum(buffer[key].to_ndarray()))
+        self._collect_reward_sums(agent_id, float(np.sum(buffer[BufferKey.ENVIRONMENT_REWARDS].to_ndarray())), signals)
+
+    def _collect_reward_sums(self, agent_id, environment: float, signals: Dict[str, float]) -> None:
+        "Add a trajectory's summed environment reward and per-signal rewards to its agent's running sums."
+        self.collected_rewards['environment'][agent_id] += environment
+        for name, total in signals.items(): self.collected_rewards[name][agent_id] += total
 
     def _update_end_episode_stats(self, agent_id) -> None:
         "Report an ended episode's sums and forget them."

@@ -516,6 +516,19 @@ class ColumnarBuffer(AgentBuffer):
             out._fields[key] = f._like(list(f)) if f.contains_lists else ArrayColumn(f.to_ndarray(), f.padding_value, f.name)
         return out
 
+    @classmethod
+    def from_columns(cls, columns: Sequence[Mapping], padding: Optional[Mapping] = None) -> ColumnarBuffer:
+        "Several sets of whole columns (dicts like `extend_from` takes, with the same keys), joined in order, in one buffer."
+        if not columns: return cls()
+        first = columns[0]
+        for i, c in enumerate(columns[1:], 1):
+            if c.keys() != first.keys():
+                raise BufferException(f'from_columns needs the same keys in every set; set {i} differs from set 0 in '
+                                      f'{sorted(map(str, set(c.keys()) ^ set(first.keys())))}')
+        joined = {k: list(itertools.chain.from_iterable(c[k] for c in columns)) if _holds_lists(first[k])
+                  else np.concatenate([np.asarray(c[k]) for c in columns]) for k in first}
+        return cls().extend_from(joined, padding)
+
     def take(self, rows: np.ndarray) -> ColumnarBuffer:
         "A new `ColumnarBuffer` with the rows `rows` (ints, in that order) of every field."
         out, idx = ColumnarBuffer(), None

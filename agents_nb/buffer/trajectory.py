@@ -5,14 +5,14 @@
 # %% ../../nbs/03b_buffer.trajectory.ipynb #33d329bd
 from __future__ import annotations
 from dataclasses import dataclass
-from typing import Hashable, List, Optional, Sequence, Tuple
+from typing import Dict, Hashable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from fastcore.basics import patch
 from ..core import *
 from .agent_buffer import *
 
 # %% auto #0
-__all__ = ['Trajectory']
+__all__ = ['COLUMN_PADDING', 'Trajectory']
 
 # %% ../../nbs/03b_buffer.trajectory.ipynb #5a8189e2
 _GROUP_FIELDS = ('group_obs', 'next_group_obs', 'group_continuous_actions', 'group_discrete_actions', 'group_rewards', 'group_dones')
@@ -188,8 +188,8 @@ def _group_columns(self: Trajectory) -> dict:
     return cols
 
 @patch
-def to_agentbuffer(self: Trajectory, columnar: bool = False) -> AgentBuffer:
-    "Validate, then build one `AgentBuffer` row per step (the fields listed above); a `ColumnarBuffer` with `columnar`."
+def to_columns(self: Trajectory) -> Dict[AgentBufferKey, Union[np.ndarray, list]]:
+    "Validate, then every field listed above as one column: an array, or a list of groupmate lists."
     self.validate()
     T, f32 = self.length, (lambda a: np.asarray(a, np.float32))
     cols = {}
@@ -210,4 +210,11 @@ def to_agentbuffer(self: Trajectory, columnar: bool = False) -> AgentBuffer:
         BufferKey.ENVIRONMENT_REWARDS: f32(self.rewards), BufferKey.GROUP_REWARD: f32(self.group_reward)})
     if self.memory is not None: cols[BufferKey.MEMORY] = f32(self.memory)
     cols.update(_group_columns(self))
-    return (ColumnarBuffer() if columnar else AgentBuffer()).extend_from(cols, padding={BufferKey.ACTION_MASK: 1})
+    return cols
+
+COLUMN_PADDING = {BufferKey.ACTION_MASK: 1}   # a padding row of the mask allows every action
+
+@patch
+def to_agentbuffer(self: Trajectory, columnar: bool = False) -> AgentBuffer:
+    "Validate, then build one `AgentBuffer` row per step (the fields listed above); a `ColumnarBuffer` with `columnar`."
+    return (ColumnarBuffer() if columnar else AgentBuffer()).extend_from(self.to_columns(), padding=COLUMN_PADDING)

@@ -5,7 +5,7 @@
 # %% ../../nbs/07_trainers.ppo.ipynb #21229a7b
 from __future__ import annotations
 import math
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from ..core import *
@@ -18,8 +18,8 @@ from ..optimizer import *
 from ..trainer import *
 
 # %% auto #0
-__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_trajectory_buffers',
-           'ppo_trajectory_buffer', 'PPOTrainer']
+__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_batch_buffer',
+           'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -118,34 +118,43 @@ class TorchPPOOptimizer(TorchOptimizer):
         return {'Optimizer:value_optimizer': self.optimizer, 'Optimizer:critic': self._critic, **super().get_modules()}
 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5551ed8
-def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
-                           update_normalization: bool = True) -> List[AgentBuffer]:
-    "Each trajectory's buffer with everything PPO's update reads (values, returns, advantages, critic memories)."
+def ppo_batch_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
+                     update_normalization: bool = True) -> Tuple[ColumnarBuffer, np.ndarray]:
+    """The rows of all `trajectories`, one after another, in one `ColumnarBuffer` with everything PPO's update reads
+    (values, returns, advantages, critic memories), and each trajectory's number of rows."""
     p = optimizer.policy
-    bufs = [t.to_agentbuffer(columnar=True) for t in trajectories]
-    if update_normalization:
-        for buf in bufs:
-            p.update_normalization(buf)
-            if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(buf, p.num_obs)))
+    buf = ColumnarBuffer.from_columns([t.to_columns() for t in trajectories], padding=COLUMN_PADDING)
+    lengths = np.array([t.length for t in trajectories], np.int64)
+    starts, cuts = np.cumsum(lengths) - lengths, np.cumsum(lengths)[:-1]
+    if update_normalization and p.network_settings.normalize:   # trajectory by trajectory, in order, as one at a time
+        for s, n in zip(starts, lengths):
+            part = buf.make_mini_batch(s, s + n)
+            p.update_normalization(part)
+            if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(part, p.num_obs)))
     dones = [t.done_reached and not t.interrupted for t in trajectories]
-    estimates = optimizer.get_batched_value_estimates(bufs, [t.next_obs for t in trajectories], dones, [t.agent_id for t in trajectories])
+    values, nexts, critic_memories = optimizer.get_joined_value_estimates(buf, lengths, [t.next_obs for t in trajectories],
+                                                                          dones, [t.agent_id for t in trajectories])
     for t in trajectories:
         if t.done_reached: optimizer.critic_memory_dict.pop(t.agent_id, None)   # interrupted too: a new episode follows
-    for buf, (_, _, critic_memories) in zip(bufs, estimates):
-        if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
-    advantages = [[] for _ in bufs]
+    if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
+    advantages = []
     for name, provider in optimizer.reward_signals.items():
-        rewards = [provider.evaluate(buf) * provider.strength for buf in bufs]
-        values = [est[name] for est, _, _ in estimates]
-        advs = batched_gae(rewards, values, [nxt[name] for _, nxt, _ in estimates], provider.gamma, lambd)
-        for buf, r, v, adv, all_adv in zip(bufs, rewards, values, advs, advantages):
-            buf[RewardSignalUtil.rewards_key(name)].extend(r)
-            buf[RewardSignalUtil.value_estimates_key(name)].extend(v)
-            buf[RewardSignalUtil.returns_key(name)].extend(adv + v)
-            buf[RewardSignalUtil.advantage_key(name)].extend(adv)
-            all_adv.append(adv)
-    for buf, adv in zip(bufs, advantages): buf[BufferKey.ADVANTAGES].extend(np.mean(adv, axis=0).astype(np.float32))
-    return bufs
+        rewards = provider.evaluate(buf) * provider.strength     # row by row: all the trajectories in one call
+        v = values[name]
+        adv = np.concatenate(batched_gae(np.split(rewards, cuts), np.split(v, cuts), nexts[name], provider.gamma, lambd))
+        buf[RewardSignalUtil.rewards_key(name)].extend(rewards)
+        buf[RewardSignalUtil.value_estimates_key(name)].extend(v)
+        buf[RewardSignalUtil.returns_key(name)].extend(adv + v)
+        buf[RewardSignalUtil.advantage_key(name)].extend(adv)
+        advantages.append(adv)
+    buf[BufferKey.ADVANTAGES].extend(np.mean(advantages, axis=0).astype(np.float32))
+    return buf, lengths
+
+def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
+                           update_normalization: bool = True) -> List[AgentBuffer]:
+    "Each trajectory's buffer with everything PPO's update reads (views into one `ppo_batch_buffer`)."
+    buf, lengths = ppo_batch_buffer(optimizer, trajectories, lambd, update_normalization)
+    return [buf.make_mini_batch(s, s + n) for s, n in zip(np.cumsum(lengths) - lengths, lengths)]
 
 def ppo_trajectory_buffer(optimizer: TorchPPOOptimizer, trajectory: Trajectory, lambd: float,
                           update_normalization: bool = True) -> AgentBuffer:
@@ -164,26 +173,33 @@ class PPOTrainer(OnPolicyTrainer):
 
     def create_optimizer(self) -> TorchPPOOptimizer: return TorchPPOOptimizer(self.policy, self.trainer_settings)
 
-    def _process_trajectory(self, trajectory: Trajectory) -> None:
-        super()._process_trajectory(trajectory)
-        hp = self.trainer_settings.hyperparameters
-        self._record_trajectory(trajectory, ppo_trajectory_buffer(self.optimizer, trajectory, hp.lambd, update_normalization=self.is_training))
+    def _process_trajectory(self, trajectory: Trajectory) -> None: self._process_trajectories([trajectory])
 
     def _process_trajectories(self, trajectories: List[Trajectory]) -> None:
-        "All the trajectories that arrived together in one batch, when normalisation does not ask for one at a time."
-        if len(trajectories) < 2 or (self.is_training and self.trainer_settings.network_settings.normalize):
-            return super()._process_trajectories(trajectories)
-        bufs = ppo_trajectory_buffers(self.optimizer, trajectories, self.trainer_settings.hyperparameters.lambd,
-                                      update_normalization=self.is_training)
-        for trajectory, buf in zip(trajectories, bufs):
-            RLTrainer._process_trajectory(self, trajectory)       # steps, summaries, checkpoints: in order, as one by one
-            self._record_trajectory(trajectory, buf)
+        "Everything that arrived together, in one batch (one at a time while normalisation statistics are updated)."
+        if len(trajectories) > 1 and self.is_training and self.trainer_settings.network_settings.normalize:
+            for t in trajectories: self._process_trajectories([t])
+            return
+        buf, lengths = ppo_batch_buffer(self.optimizer, trajectories, self.trainer_settings.hyperparameters.lambd,
+                                        update_normalization=self.is_training)
+        starts = np.cumsum(lengths) - lengths
+        sums = lambda key: np.add.reduceat(buf[key].to_ndarray().astype(np.float64), starts)
+        signals = {name: (provider.name, sums(RewardSignalUtil.value_estimates_key(name)) / lengths,
+                          sums(RewardSignalUtil.rewards_key(name))) for name, provider in self.optimizer.reward_signals.items()}
+        environment = sums(BufferKey.ENVIRONMENT_REWARDS)
+        for j, trajectory in enumerate(trajectories):   # in order, as one at a time
+            RLTrainer._process_trajectory(self, trajectory)       # steps, summaries, checkpoints
+            for shown, value_means, _ in signals.values():
+                self.stats_reporter.add_stat(f'Policy/{shown} Value Estimate', float(value_means[j]))
+            self._collect_reward_sums(trajectory.agent_id, float(environment[j]),
+                                      {name: float(s[2][j]) for name, s in signals.items()})
+            if trajectory.done_reached: self._update_end_episode_stats(trajectory.agent_id)
+            if self._step >= self._next_save_step and self.is_training:
+                self._checkpoint()
+                self._next_save_step = next_multiple(self._step, self.trainer_settings.checkpoint_interval)
+        if self.is_training:
+            seq = self.policy.sequence_length
+            if seq == 1: buf.resequence_and_append(self.update_buffer)
+            else:   # each trajectory padded to whole sequences of its own
+                for s, n in zip(starts, lengths): buf.make_mini_batch(s, s + n).resequence_and_append(self.update_buffer, training_length=seq)
 
-    def _record_trajectory(self, trajectory: Trajectory, buf: AgentBuffer) -> None:
-        "Value-estimate stats, the episode's rewards, and the buffer into the update buffer."
-        for name, provider in self.optimizer.reward_signals.items():
-            values = buf[RewardSignalUtil.value_estimates_key(name)].to_ndarray()
-            self.stats_reporter.add_stat(f'Policy/{provider.name} Value Estimate', float(np.mean(values)))
-        self._collect_rewards(trajectory.agent_id, buf)
-        if self.is_training: buf.resequence_and_append(self.update_buffer, training_length=self.policy.sequence_length)
-        if trajectory.done_reached: self._update_end_episode_stats(trajectory.agent_id)
