@@ -412,6 +412,13 @@ class ArrayColumn:
         self._len, self.padding_value, self.name = 0, padding_value, name
         if data is not None: self.extend(data)
 
+    @classmethod
+    def _of(cls, array: np.ndarray, padding_value: float, name: Optional[str]) -> ArrayColumn:
+        "A column over `array`, already checked (a slice or gather of another column's array): no conversion."
+        col = cls.__new__(cls)
+        col._chunks, col._len, col.padding_value, col.name = ([array] if len(array) else []), len(array), padding_value, name
+        return col
+
     def _where(self) -> str: return f" of field '{self.name}'" if self.name else ''
 
     @property
@@ -454,7 +461,7 @@ class ArrayColumn:
 
     def __getitem__(self, index):
         out = self.array[index]
-        return ArrayColumn(out, self.padding_value, self.name) if isinstance(index, slice) else out
+        return ArrayColumn._of(out, self.padding_value, self.name) if isinstance(index, slice) else out
 
     def __delitem__(self, index) -> None:
         keep = np.ones(len(self), bool); keep[index] = False
@@ -533,7 +540,7 @@ class ColumnarBuffer(AgentBuffer):
         "A new `ColumnarBuffer` with the rows `rows` (ints, in that order) of every field."
         out, idx = ColumnarBuffer(), None
         for key, f in self._fields.items():
-            if isinstance(f, ArrayColumn): out._fields[key] = ArrayColumn(f.array[rows], f.padding_value, f.name)
+            if isinstance(f, ArrayColumn): out._fields[key] = ArrayColumn._of(f.array[rows], f.padding_value, f.name)
             else:
                 if idx is None: idx = np.asarray(rows).tolist()
                 out._fields[key] = f._like(_take(f, idx))
