@@ -252,6 +252,7 @@ class OffPolicyTrainer(RLTrainer):
     "A replay buffer, updates at `steps_per_update`, reward-signal updates at their own ratio."
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.update_buffer = ColumnarBuffer()   # the replay buffer: arrays, sampled with one gather per field
         self.update_steps = 1
         self.reward_signal_update_steps = 1
 

@@ -381,16 +381,21 @@ def shuffle(self: AgentBuffer, sequence_length: int, key_list: Optional[Sequence
     for key in keys: self._fields[key].set(_take(self._fields[key], idx))
 
 @patch
-def sample_mini_batch(self: AgentBuffer, batch_size: int, sequence_length: int = 1,
-                      rng: Optional[np.random.Generator] = None) -> AgentBuffer:
-    "`batch_size // sequence_length` sequences drawn with replacement, each starting at a multiple of `sequence_length`."
+def _sampled_rows(self: AgentBuffer, batch_size: int, sequence_length: int, rng: Optional[np.random.Generator]) -> List[int]:
+    "The rows `sample_mini_batch` draws."
     length = _check_length_arg('sequence_length', sequence_length)
     self._keys_or_all(None, 'sample_mini_batch')
     available = self.num_experiences // length
     if available == 0:
         raise BufferException(f'sample_mini_batch: a buffer of {self.num_experiences} rows holds no sequence of {length} rows')
     rng = np.random.default_rng() if rng is None else rng
-    idx = _sequence_rows(rng.integers(available, size=int(batch_size) // length) * length, length)
+    return _sequence_rows(rng.integers(available, size=int(batch_size) // length) * length, length)
+
+@patch
+def sample_mini_batch(self: AgentBuffer, batch_size: int, sequence_length: int = 1,
+                      rng: Optional[np.random.Generator] = None) -> AgentBuffer:
+    "`batch_size // sequence_length` sequences drawn with replacement, each starting at a multiple of `sequence_length`."
+    idx = self._sampled_rows(batch_size, sequence_length, rng)
     mini_batch = AgentBuffer()
     for key, field in self._fields.items(): mini_batch._fields[key] = field._like(_take(field, idx))
     return mini_batch
@@ -536,6 +541,11 @@ class ColumnarBuffer(AgentBuffer):
                   else np.concatenate([np.asarray(c[k]) for c in columns]) for k in first}
         return cls().extend_from(joined, padding)
 
+    def sample_mini_batch(self, batch_size: int, sequence_length: int = 1,
+                          rng: Optional[np.random.Generator] = None) -> ColumnarBuffer:
+        "`AgentBuffer.sample_mini_batch` (the same rows from the same draws), gathered with `take`."
+        return self.take(np.asarray(self._sampled_rows(batch_size, sequence_length, rng), np.int64))
+
     def take(self, rows: np.ndarray) -> ColumnarBuffer:
         "A new `ColumnarBuffer` with the rows `rows` (ints, in that order) of every field."
         out, idx = ColumnarBuffer(), None
@@ -549,6 +559,8 @@ class ColumnarBuffer(AgentBuffer):
 # %% ../../nbs/03a_buffer.agent_buffer.ipynb #19355b97
 _FORMAT = 'agents_nb.AgentBuffer/1'
 
+def _plain(value): return value.item() if isinstance(value, np.generic) else value
+
 @patch
 def save_to_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -> None:
     "Write the buffer to one compressed `.npz` archive (see above for the layout)."
@@ -556,6 +568,10 @@ def save_to_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -> 
     meta = []
     for key, field in self._fields.items():
         name = self._encode_key(key)
+        if isinstance(field, ArrayColumn):   # already one array: no row-by-row pass
+            arrays[name] = field.array
+            meta.append({'key': name, 'lists': False, 'padding_value': _plain(field.padding_value)})
+            continue
         lists = [isinstance(r, list) for r in field]
         if any(lists) and not all(lists):
             raise BufferException(f"save_to_file: field '{name}' mixes groupmate lists with other rows")
@@ -566,8 +582,7 @@ def save_to_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -> 
             raise BufferException(f"save_to_file: the entries of field '{name}' do not have one shape and dtype")
         arrays[name] = data
         if any(lists): arrays[f'__lengths__/{name}'] = np.array([len(r) for r in field], np.int64)
-        pad = field.padding_value.item() if isinstance(field.padding_value, np.generic) else field.padding_value
-        meta.append({'key': name, 'lists': any(lists), 'padding_value': pad})
+        meta.append({'key': name, 'lists': any(lists), 'padding_value': _plain(field.padding_value)})
     arrays['__meta__'] = np.array(json.dumps({'format': _FORMAT, 'fields': meta}))
     if isinstance(file, (str, os.PathLike)):
         with open(file, 'wb') as f: np.savez_compressed(f, **arrays)
@@ -591,6 +606,9 @@ def load_from_file(self: AgentBuffer, file: Union[str, os.PathLike, BinaryIO]) -
             if entry['lists']:
                 lengths, empty = archive[f"__lengths__/{entry['key']}"], []  # rows without mates share one empty list
                 rows = [list(part) if len(part) else empty for part in np.split(data, np.cumsum(lengths)[:-1])] if len(lengths) else []
+            elif isinstance(self, ColumnarBuffer):   # a columnar buffer reads its arrays back as arrays
+                fields[key] = ArrayColumn(data, entry['padding_value'], entry['key'])
+                continue
             else: rows = list(data)
             fields[key] = AgentBufferField(rows, entry['padding_value'], entry['key'])
     self._fields = fields

@@ -232,7 +232,7 @@ class SACTrainer(OffPolicyTrainer):
 
     def _process_trajectory(self, trajectory: Trajectory) -> None:
         super()._process_trajectory(trajectory)
-        buf = trajectory.to_agentbuffer()
+        buf = trajectory.to_agentbuffer(columnar=True)
         if self.is_training: self.policy.update_normalization(buf)
         values, _, memories = self.optimizer.get_trajectory_value_estimates(buf, trajectory.next_obs, trajectory.done_reached,
                                                                             trajectory.agent_id)
