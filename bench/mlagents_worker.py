@@ -1,10 +1,13 @@
-"""One ML-Agents (mlagents 1.1.0) PPO run on SimpleEnvironment (workload 4); run it with ML-Agents' interpreter.
+"""One ML-Agents (mlagents 1.1.0) PPO run: on SimpleEnvironment (workload 4), or on CartPole-v1 through agents_nb's
+Gymnasium adapter (workloads 1 and 3, the same settings as the agents_nb worker); run it with ML-Agents' interpreter.
 
     /work/.mlagents/bin/python bench/mlagents_worker.py --workload w4_test --seed 0
+    /work/.mlagents/bin/python bench/mlagents_worker.py --workload w1 --seed 0
 
-ML-Agents' wheel has no test environments, so its trainer runs on agents_nb's own `SimpleEnvironment` (the same
-environment the agents_nb worker trains on; the project must be importable: this script puts the repository on
-`sys.path`), behind a thin adapter to `mlagents_envs`' types (specs, steps, action tuples). ML-Agents is driven as
+ML-Agents' wheel has no test environments, so its trainer runs on agents_nb's own environments (`SimpleEnvironment`,
+or `GymEnv` over a Gymnasium vector env: the same environment the agents_nb worker trains on; the project must be
+importable: this script puts the repository on `sys.path`), behind a thin adapter to `mlagents_envs`' types (specs,
+steps, action tuples). ML-Agents is driven as
 its tests drive it: `SimpleEnvManager`, `TrainerFactory`, `TrainerController.start_learning`. The behavior settings
 are the agents_nb worker's (`WORKLOADS` in agents_nb_worker.py), read by ML-Agents' own `RunOptions.from_dict`.
 The timed span is first to last environment step (not the final model export).
@@ -80,7 +83,7 @@ def make_adapter(env, log: EpisodeLog, counter: dict):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--workload', required=True, choices=['w4_test', 'w4_default'])
+    p.add_argument('--workload', required=True, choices=['w1', 'w3', 'w4_test', 'w4_default'])
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--max-steps', type=int, default=None)
     args = p.parse_args()
@@ -99,20 +102,25 @@ def main():
     from agents_nb_worker import WORKLOADS
     from agents_nb.envs.simple import SimpleEnvironment
 
-    _, _, cfg, window, threshold = WORKLOADS[args.workload]
+    env_id, areas, cfg, window, threshold = WORKLOADS[args.workload]
     register_trainer_plugins()
     # torch 2.13's ONNX exporter needs onnxscript, which ML-Agents' pins lack; the export is outside the timed span
     from mlagents.trainers.torch_entities.model_serialization import ModelSerializer
     ModelSerializer.export_policy_model = lambda self, path: None
     cfg = copy.deepcopy(cfg)
     if args.max_steps: cfg['max_steps'] = args.max_steps
-    settings = RunOptions.from_dict({'behaviors': {'1D': cfg}}).behaviors['1D']
+    if env_id == 'simple': raw, behavior = SimpleEnvironment(['1D'], action_sizes=(1, 0), seed=args.seed), '1D'
+    else:
+        from agents_nb.envs.gym import GymEnv
+        raw = GymEnv(env_id.split(':', 1)[1], num_areas=areas, seed=args.seed)
+        behavior = raw.name
+    settings = RunOptions.from_dict({'behaviors': {behavior: cfg}}).behaviors[behavior]
     log, counter = EpisodeLog(window, threshold), {'steps': 0, 'first': None, 'last': None}
-    env = make_adapter(SimpleEnvironment(['1D'], action_sizes=(1, 0), seed=args.seed), log, counter)
+    env = make_adapter(raw, log, counter)
     StatsReporter.writers.clear()
     with tempfile.TemporaryDirectory() as tmp:
         params = EnvironmentParameterManager()
-        factory = TrainerFactory(trainer_config={'1D': settings}, output_path=tmp, train_model=True, load_model=False,
+        factory = TrainerFactory(trainer_config={behavior: settings}, output_path=tmp, train_model=True, load_model=False,
                                  seed=args.seed, param_manager=params, multi_gpu=False)
         tc = TrainerController(trainer_factory=factory, output_path=tmp, run_id='bench', param_manager=params, train=True,
                                training_seed=args.seed)

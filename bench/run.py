@@ -1,9 +1,9 @@
 """Run a benchmark workload on agents_nb and on every installed peer, alternating seed by seed, and print the table of
 medians, min-max and the ratios agents_nb / peer (bench/README.md says how to install the peers).
 
-    python bench/run.py w1                    # PPO CartPole-v1, rl-zoo settings: agents_nb vs Stable-Baselines3
+    python bench/run.py w1                    # PPO CartPole-v1, rl-zoo settings: agents_nb vs SB3 (and ML-Agents' PPO)
     python bench/run.py w2 --seeds 3          # SAC Pendulum-v1, rl-zoo settings: agents_nb vs Stable-Baselines3
-    python bench/run.py w3                    # PPO CartPole-v1, 64 areas: agents_nb vs SB3 vs the vector env's ceiling
+    python bench/run.py w3                    # PPO CartPole-v1, 64 areas: agents_nb vs SB3 (and ML-Agents) vs the ceiling
     python bench/run.py w4                    # PPO on SimpleEnvironment, ML-Agents' test and default configs: vs ML-Agents
     python bench/run.py all
 
@@ -24,9 +24,13 @@ W = str(BENCH_DIR)
 def candidates(workload: str, max_steps):
     "label -> (kind of interpreter, worker command without the interpreter and the seed)."
     extra = ['--max-steps', str(max_steps)] if max_steps else []
-    if workload in ('w1', 'w2', 'w3'):
+    if workload == 'w2':
         return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
                 'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra)}
+    if workload in ('w1', 'w3'):   # ML-Agents' own PPO too, on the same GymEnv and settings (a third column)
+        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+                'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra),
+                'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
     return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
             'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
 
