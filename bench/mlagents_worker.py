@@ -81,16 +81,11 @@ def make_adapter(env, log: EpisodeLog, counter: dict):
     return Adapter()
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--workload', required=True, choices=['w1', 'w3', 'w4_test', 'w4_default'])
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--max-steps', type=int, default=None)
-    args = p.parse_args()
-
+def train_with_mlagents(env, behavior: str, cfg: dict, seed: int):
+    """Train `behavior` of `env` (an adapter from `make_adapter`) with settings `cfg` (a behavior's YAML dict) as
+    ML-Agents' tests do: `SimpleEnvManager`, `TrainerFactory`, `TrainerController.start_learning`. Returns the trainer."""
     import logging
     logging.disable(logging.WARNING)
-    import mlagents.trainers
     from mlagents.plugins.trainer_type import register_trainer_plugins
     from mlagents.trainers.settings import RunOptions
     from mlagents.trainers.simple_env_manager import SimpleEnvManager
@@ -98,15 +93,35 @@ def main():
     from mlagents.trainers.trainer_controller import TrainerController
     from mlagents.trainers.environment_parameter_manager import EnvironmentParameterManager
     from mlagents.trainers.stats import StatsReporter
+    from mlagents.trainers.torch_entities.model_serialization import ModelSerializer
     from mlagents_envs.side_channel.environment_parameters_channel import EnvironmentParametersChannel
+    register_trainer_plugins()
+    # torch 2.13's ONNX exporter needs onnxscript, which ML-Agents' pins lack; the export is outside the timed span
+    ModelSerializer.export_policy_model = lambda self, path: None
+    settings = RunOptions.from_dict({'behaviors': {behavior: copy.deepcopy(cfg)}}).behaviors[behavior]
+    StatsReporter.writers.clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        params = EnvironmentParameterManager()
+        factory = TrainerFactory(trainer_config={behavior: settings}, output_path=tmp, train_model=True, load_model=False,
+                                 seed=seed, param_manager=params, multi_gpu=False)
+        tc = TrainerController(trainer_factory=factory, output_path=tmp, run_id='bench', param_manager=params, train=True,
+                               training_seed=seed)
+        tc.start_learning(SimpleEnvManager(env, EnvironmentParametersChannel()))
+    return tc.trainers[behavior]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--workload', required=True, choices=['w1', 'w3', 'w4_test', 'w4_default'])
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--max-steps', type=int, default=None)
+    args = p.parse_args()
+
+    import mlagents.trainers
     from agents_nb_worker import WORKLOADS
     from agents_nb.envs.simple import SimpleEnvironment
 
     env_id, areas, cfg, window, threshold = WORKLOADS[args.workload]
-    register_trainer_plugins()
-    # torch 2.13's ONNX exporter needs onnxscript, which ML-Agents' pins lack; the export is outside the timed span
-    from mlagents.trainers.torch_entities.model_serialization import ModelSerializer
-    ModelSerializer.export_policy_model = lambda self, path: None
     cfg = copy.deepcopy(cfg)
     if args.max_steps: cfg['max_steps'] = args.max_steps
     if env_id == 'simple': raw, behavior = SimpleEnvironment(['1D'], action_sizes=(1, 0), seed=args.seed), '1D'
@@ -114,17 +129,8 @@ def main():
         from agents_nb.envs.gym import GymEnv
         raw = GymEnv(env_id.split(':', 1)[1], num_areas=areas, seed=args.seed)
         behavior = raw.name
-    settings = RunOptions.from_dict({'behaviors': {behavior: cfg}}).behaviors[behavior]
     log, counter = EpisodeLog(window, threshold), {'steps': 0, 'first': None, 'last': None}
-    env = make_adapter(raw, log, counter)
-    StatsReporter.writers.clear()
-    with tempfile.TemporaryDirectory() as tmp:
-        params = EnvironmentParameterManager()
-        factory = TrainerFactory(trainer_config={behavior: settings}, output_path=tmp, train_model=True, load_model=False,
-                                 seed=args.seed, param_manager=params, multi_gpu=False)
-        tc = TrainerController(trainer_factory=factory, output_path=tmp, run_id='bench', param_manager=params, train=True,
-                               training_seed=args.seed)
-        tc.start_learning(SimpleEnvManager(env, EnvironmentParametersChannel()))
+    train_with_mlagents(make_adapter(raw, log, counter), behavior, cfg, args.seed)
     wall = counter['last'] - counter['first']
     res = {'bench': f'mlagents_{args.workload}', 'mlagents': mlagents.trainers.__version__, 'env_steps': counter['steps'],
            'wall_s': round(wall, 3), 'env_steps_per_s': round(counter['steps'] / wall, 1), 'settings': cfg}

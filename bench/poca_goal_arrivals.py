@@ -40,12 +40,12 @@ CONFIG = {'trainer_type': 'poca',
           'summary_freq': 500, 'max_steps': 25000, 'threaded': False}
 
 
-def train_agents_nb(env, seed: int):
+def train_agents_nb(env, seed: int, config: dict):
     from agents_nb.settings import TrainerSettings
     from agents_nb.trainers.poca import POCATrainer
     from agents_nb.buffer import AgentProcessor
     torch.manual_seed(seed); np.random.seed(seed); random.seed(seed)
-    settings = TrainerSettings.from_dict(copy.deepcopy(CONFIG))
+    settings = TrainerSettings.from_dict(copy.deepcopy(config))
     trainer = POCATrainer('1D', settings, training=True, load=False, seed=seed,
                           artifact_path=Path(tempfile.mkdtemp()) / 'results' / '1D')
     env.reset()
@@ -65,32 +65,10 @@ def train_agents_nb(env, seed: int):
     return trainer.policy.actor
 
 
-def train_mlagents(env, seed: int):
-    import logging
-    logging.disable(logging.WARNING)
-    from mlagents_worker import make_adapter
-    from mlagents.plugins.trainer_type import register_trainer_plugins
-    from mlagents.trainers.settings import RunOptions
-    from mlagents.trainers.simple_env_manager import SimpleEnvManager
-    from mlagents.trainers.trainer import TrainerFactory
-    from mlagents.trainers.trainer_controller import TrainerController
-    from mlagents.trainers.environment_parameter_manager import EnvironmentParameterManager
-    from mlagents.trainers.stats import StatsReporter
-    from mlagents.trainers.torch_entities.model_serialization import ModelSerializer
-    from mlagents_envs.side_channel.environment_parameters_channel import EnvironmentParametersChannel
-    register_trainer_plugins()
-    ModelSerializer.export_policy_model = lambda self, path: None   # torch 2.13's exporter needs onnxscript
-    settings = RunOptions.from_dict({'behaviors': {'1D': copy.deepcopy(CONFIG)}}).behaviors['1D']
-    adapted = make_adapter(env, EpisodeLog(5, 0.9), {'steps': 0, 'first': None, 'last': None})
-    StatsReporter.writers.clear()
-    with tempfile.TemporaryDirectory() as tmp:
-        params = EnvironmentParameterManager()
-        factory = TrainerFactory(trainer_config={'1D': settings}, output_path=tmp, train_model=True, load_model=False,
-                                 seed=seed, param_manager=params, multi_gpu=False)
-        tc = TrainerController(trainer_factory=factory, output_path=tmp, run_id='goal', param_manager=params,
-                               train=True, training_seed=seed)
-        tc.start_learning(SimpleEnvManager(adapted, EnvironmentParametersChannel()))
-    trainer = tc.trainers['1D']
+def train_mlagents(env, seed: int, config: dict):
+    from mlagents_worker import make_adapter, train_with_mlagents
+    trainer = train_with_mlagents(make_adapter(env, EpisodeLog(5, 0.9), {'steps': 0, 'first': None, 'last': None}), '1D',
+                                  config, seed)
     return trainer.get_policy(next(iter(trainer.policies))).actor
 
 
@@ -101,12 +79,13 @@ def main():
     p.add_argument('--var-len', type=int, default=2)
     p.add_argument('--vector', type=int, default=0)
     p.add_argument('--visual', type=int, default=0)
+    p.add_argument('--max-steps', type=int, default=CONFIG['max_steps'], help="the test's budget unless changed (quick checks)")
     args = p.parse_args()
     from agents_nb.envs.simple import MultiAgentEnvironment
     env = MultiAgentEnvironment(['1D'], action_sizes=(0, 1), num_visual=args.visual, num_vector=args.vector,
                                 num_var_len=args.var_len, step_size=0.2, num_agents=2, goal_indices=[0])
     start = time.perf_counter()
-    actor = (train_agents_nb if args.system == 'agents_nb' else train_mlagents)(env, args.seed)
+    actor = (train_agents_nb if args.system == 'agents_nb' else train_mlagents)(env, args.seed, {**CONFIG, 'max_steps': args.max_steps})
     finals = np.array(env.final_rewards['1D'])
     wrong = finals < 0
     tenth = max(1, len(finals) // 10)
