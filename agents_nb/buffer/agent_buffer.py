@@ -501,7 +501,7 @@ def _holds_lists(rows) -> bool:
 
 class ColumnarBuffer(AgentBuffer):
     "An `AgentBuffer` of `ArrayColumn`s; groupmate fields (lists of varying length) stay `AgentBufferField`s."
-    def __getitem__(self, key) -> ArrayColumn:
+    def __getitem__(self, key) -> Union[ArrayColumn, AgentBufferField]:
         key = self._normalize_key(key)
         field = self._fields.get(key)
         if field is None: field = self._fields[key] = ArrayColumn(name=self._encode_key(key))

@@ -194,9 +194,6 @@ class PPOTrainer(OnPolicyTrainer):
             self._collect_reward_sums(trajectory.agent_id, float(environment[j]),
                                       {name: float(s[2][j]) for name, s in signals.items()})
             if trajectory.done_reached: self._update_end_episode_stats(trajectory.agent_id)
-            if self._step >= self._next_save_step and self.is_training:
-                self._checkpoint()
-                self._next_save_step = next_multiple(self._step, self.trainer_settings.checkpoint_interval)
         if self.is_training:
             seq = self.policy.sequence_length
             if seq == 1: buf.resequence_and_append(self.update_buffer)
