@@ -53,7 +53,7 @@ class TrainerFactory:
         trainer = cls(behavior_name, settings, training=self.train, load=self.load, seed=self.seed,
                       artifact_path=self.layout.behavior_dir(behavior_name), stats_registry=self.stats_registry,
                       training_status=self.training_status, device=self.device,
-                      memory_budget_mb=self.options.torch_settings.memory_budget_mb,
+                      memory_budget_mb=self.options.torch_settings.memory_budget_mb, compile=self.options.torch_settings.compile,
                       reward_buff_cap=self.param_manager.get_minimum_reward_buffer_size(behavior_name) if self.param_manager else 1)
         return GhostTrainer(trainer, self.ghost_controller) if settings.self_play is not None else trainer
 

@@ -117,6 +117,8 @@ class TorchOptimizer:
         self.memory_budget_mb: Optional[float] = None   # torch_settings.memory_budget_mb; see "Gradient accumulation"
         self._bytes_per_row: Optional[float] = None
         self._max_chunk_rows: Optional[int] = None       # lowered after an out-of-memory error
+        self.compile = False   # torch_settings.compile: the losses go through `torch.compile` (see `compiled`)
+        self._compiled: Dict[str, CompiledFunction] = {}
         self.bc_module = None
         if trainer_settings.behavioral_cloning is not None:
             hp = trainer_settings.hyperparameters
@@ -129,6 +131,12 @@ class TorchOptimizer:
 
     def update(self, batch: AgentBuffer, num_sequences: int) -> Dict[str, float]:
         raise NotImplementedError('A TorchOptimizer subclass provides its update')
+
+    def compiled(self, name: str, fn: Callable) -> Callable:
+        "`fn`, or with `compile` set the `CompiledFunction` of it kept under `name` (made at the first call)."
+        if not self.compile: return fn
+        if name not in self._compiled: self._compiled[name] = CompiledFunction(fn, f'the {name}')
+        return self._compiled[name]
 
     def create_reward_signals(self, reward_signal_configs: Mapping) -> None:
         "One provider per configured signal, keyed by the signal's name (`extrinsic`, `gail`, ...)."
@@ -201,8 +209,11 @@ class TorchOptimizer:
         if self.memory_budget_mb is None or rows <= seq: return max(seq, limit)
         if self._bytes_per_row is None:  # two probes: what grows with the rows, without the parameters both hold
             small, large = seq, seq * max(2, min(8, rows // seq))
-            b_small = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, small)))
-            b_large = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, large)))
+            compiling, self.compile = self.compile, False   # the probes count what eager autograd saves
+            try:
+                b_small = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, small)))
+                b_large = saved_activation_bytes(lambda: losses_fn(batch.make_mini_batch(0, large)))
+            finally: self.compile = compiling
             self._bytes_per_row = max(1.0, (b_large - b_small) / (large - small))
         fit = int(self.memory_budget_mb * 2 ** 20 // self._bytes_per_row) // seq * seq
         if fit < seq:
@@ -245,7 +256,9 @@ class TorchOptimizer:
             losses = losses_fn(part)
             for i, (name, params) in enumerate(targets):
                 (losses[name] * weight).backward(inputs=params, retain_graph=i < len(targets) - 1)
-            for k, v in losses.items(): values[k] = values.get(k, 0.0) + weight * v.detach().item()
+            names = list(losses)   # one copy to the host for all of them
+            for k, v in zip(names, torch.stack([losses[k].detach().reshape(()) for k in names]).tolist()):
+                values[k] = values.get(k, 0.0) + weight * v
         return values
 
     def get_modules(self) -> Dict[str, nn.Module]:

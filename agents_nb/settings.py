@@ -692,9 +692,11 @@ class EngineSettings(Settings):
 class TorchSettings(Settings):
     """`torch_settings`: `device` is what `torch.device` takes; unset means cuda when available. `memory_budget_mb`
     (an agents_nb addition; unset means no budget) bounds the activations one gradient step holds: a minibatch whose
-    activations exceed it is split into chunks whose gradients are summed (see the optimizer chapter)."""
+    activations exceed it is split into chunks whose gradients are summed (see the optimizer chapter). `compile` (an
+    agents_nb addition, default false) runs the trainers' losses through `torch.compile` (see the torch utilities)."""
     device: Optional[str] = None
     memory_budget_mb: Optional[float] = None
+    compile: bool = False
 
     def _validate(self):  # the syntax only: whether the device exists is `agents_nb.core.get_device`'s question
         if self.device is not None and not re.fullmatch(r'[a-z_]+(:\d+)?', self.device):
@@ -893,6 +895,7 @@ _CLI_FLAGS = [
     (('--no-graphics-monitor',), 'engine_settings', 'no_graphics_monitor', dict(action='store_true', help='graphics for worker 0 only')),
     (('--torch-device',), 'torch_settings', 'device', dict(help='torch device: cpu, cuda, cuda:N (default: cuda when available)')),
     (('--memory-budget-mb',), 'torch_settings', 'memory_budget_mb', dict(type=float, help='split minibatches whose activations exceed this many MB and sum their gradients (default: no budget)')),
+    (('--torch-compile',), 'torch_settings', 'compile', dict(action='store_true', help='compile the losses with torch.compile: faster gradient steps after a compilation of seconds')),
 ]
 _GROUPS = {'env_settings': 'environment', 'checkpoint_settings': 'run and checkpoints', 'engine_settings': 'Unity engine',
            'torch_settings': 'torch', None: 'other'}

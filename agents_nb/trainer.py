@@ -33,9 +33,10 @@ class RLTrainer(abc.ABC):
     def __init__(self, behavior_name: str, trainer_settings: TrainerSettings, training: bool = True, load: bool = False,
                  seed: int = 0, artifact_path: Union[str, Path] = 'results/run/Behavior',
                  stats_registry: Optional[StatsRegistry] = None, training_status: Optional[TrainingStatus] = None,
-                 reward_buff_cap: int = 1, device: Optional[str] = 'cpu', memory_budget_mb: Optional[float] = None):
+                 reward_buff_cap: int = 1, device: Optional[str] = 'cpu', memory_budget_mb: Optional[float] = None,
+                 compile: bool = False):
         self.brain_name, self.trainer_settings = behavior_name, trainer_settings
-        self.memory_budget_mb = memory_budget_mb
+        self.memory_budget_mb, self.compile = memory_budget_mb, compile
         self.is_training, self.load, self.seed, self.device = training, load, seed, device
         self.artifact_path = Path(artifact_path)
         self.stats_reporter = StatsReporter(behavior_name, stats_registry if stats_registry is not None else StatsRegistry())
@@ -86,7 +87,7 @@ class RLTrainer(abc.ABC):
             self.policy = self.optimizer = None
             raise TrainerConfigError(f'the {self.trainer_settings.trainer_type} trainer cannot handle the observations or '
                                      f'actions of {self.brain_name}: {e}', ['behaviors', self.brain_name]) from e
-        self.optimizer.memory_budget_mb = self.memory_budget_mb
+        self.optimizer.memory_budget_mb, self.optimizer.compile = self.memory_budget_mb, self.compile
         for name in self.optimizer.reward_signals: self.collected_rewards[name] = defaultdict(float)
         self.model_saver.register(self.policy); self.model_saver.register(self.optimizer)
         self.model_saver.initialize_or_load()

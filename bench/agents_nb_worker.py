@@ -1,6 +1,6 @@
 """One agents_nb training run of a benchmark workload, in this process; prints one JSON line (bench/common.py).
 
-    python bench/agents_nb_worker.py --workload w1 --seed 0 [--max-steps N] [--set hyperparameters.buffer_size=255 ...]
+    python bench/agents_nb_worker.py --workload w1 --seed 0 [--max-steps N] [--torch-compile] [--set hyperparameters.buffer_size=255 ...]
 
 Workloads (the settings are in WORKLOADS below, each next to its peer's):
   w1          PPO CartPole-v1, rl-zoo's settings (8 areas, horizon 32, buffer 256, batch 256, 20 epochs, 2x64, lr 1e-3 linear,
@@ -118,6 +118,8 @@ def main():
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a behavior setting, e.g. hyperparameters.buffer_size=255 (value read as YAML)')
     p.add_argument('--stop-when-solved', action='store_true', help='stop at the threshold (time-to-solve runs)')
+    p.add_argument('--torch-compile', action='store_true', help='torch_settings.compile: the losses through torch.compile '
+                   '(the compilation falls inside the timed span)')
     args = p.parse_args()
 
     import yaml
@@ -148,7 +150,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix='agents_nb_bench_')
     options = RunOptions.from_dict({'behaviors': {behavior: behavior_cfg},
                                     'checkpoint_settings': {'run_id': f'{args.workload}_{args.seed}', 'results_dir': tmp},
-                                    'env_settings': {'seed': args.seed}, 'torch_settings': {'device': 'cpu'}})
+                                    'env_settings': {'seed': args.seed},
+                                    'torch_settings': {'device': 'cpu', 'compile': args.torch_compile}})
     marks = {'first': None, 'last': None}
 
     def on_step(controller):
@@ -171,7 +174,8 @@ def main():
     res = {'bench': f'agents_nb_{args.workload}', 'agents_nb': agents_nb.__version__, 'torch': torch.__version__,
            'env_steps': counter['steps'], 'trainer_steps': trainer.get_step, 'wall_s': round(wall, 3),
            'env_steps_per_s': round(counter['steps'] / wall, 1) if wall > 0 else None,
-           'setup_and_save_s': round((t_end - t_call) - wall, 3), 'settings': behavior_cfg}
+           'setup_and_save_s': round((t_end - t_call) - wall, 3), 'settings': behavior_cfg,
+           'torch_compile': args.torch_compile}
     res.update(log.result())
     emit(res)
 

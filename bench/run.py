@@ -6,6 +6,7 @@ medians, min-max and the ratios agents_nb / peer (bench/README.md says how to in
     python bench/run.py w3                    # PPO CartPole-v1, 64 areas: agents_nb vs SB3 (and ML-Agents) vs the ceiling
     python bench/run.py w4                    # PPO on SimpleEnvironment, ML-Agents' test and default configs: vs ML-Agents
     python bench/run.py all
+    python bench/run.py w1 --torch-compile    # agents_nb's losses through torch.compile (the compilation counts)
 
 Every worker is its own process with one torch thread; results are appended to bench/results/<workload>-<time>.jsonl
 (one JSON line per run) and the table is printed at the end (and written next to it as .md).
@@ -21,17 +22,18 @@ from common import BENCH_DIR, finish, out_path, run_alternating, select_systems,
 W = str(BENCH_DIR)
 
 
-def candidates(workload: str, max_steps):
+def candidates(workload: str, max_steps, compile_: bool = False):
     "label -> (kind of interpreter, worker command without the interpreter and the seed)."
     extra = ['--max-steps', str(max_steps)] if max_steps else []
+    mine = ['--torch-compile'] if compile_ else []
     if workload == 'w2':
-        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra + mine),
                 'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra)}
     if workload in ('w1', 'w3'):   # ML-Agents' own PPO too, on the same GymEnv and settings (a third column)
-        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+        return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra + mine),
                 'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra),
                 'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
-    return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra),
+    return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra + mine),
             'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
 
 
@@ -47,7 +49,7 @@ def ceiling(args, areas: int, env: str = 'CartPole-v1'):
 
 def run(workload: str, args) -> str:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    cands = candidates(workload, args.max_steps)
+    cands = candidates(workload, args.max_steps, args.torch_compile)
     systems = select_systems(args, {k: v[1] for k, v in cands.items()}, {k: v[0] for k, v in cands.items()})
     rows = run_alternating(workload, systems, seeds, args.timeout, out_path(args, workload))
     extra = ''
@@ -61,13 +63,15 @@ def run(workload: str, args) -> str:
             extra = (f'\nceiling (random actions, no learning, {areas} areas): SyncVectorEnv {rates["raw_sync"]:,.0f} steps/s'
                      + (f', agents_nb GymEnv {rates["agents_nb_GymEnv"]:,.0f} steps/s' if rates.get('agents_nb_GymEnv') else '')
                      + f'; agents_nb training end to end: {med:,.0f} steps/s = {100 * med / rates["raw_sync"]:.1f}% of the ceiling\n')
-    return finish(args, workload, rows, extra=extra)
+    title = f'{workload} (agents_nb with --torch-compile)' if args.torch_compile else workload
+    return finish(args, title, rows, extra=extra)
 
 
 def main():
     p = base_parser(__doc__.split('\n\n')[0])
     p.add_argument('workload', choices=['w1', 'w2', 'w3', 'w4', 'w4_test', 'w4_default', 'all'])
     p.add_argument('--max-steps', type=int, default=None, help="override every system's step budget (quick checks)")
+    p.add_argument('--torch-compile', action='store_true', help="run agents_nb with torch_settings.compile (its compilation is timed)")
     args = p.parse_args()
     workloads = {'all': ['w1', 'w2', 'w3', 'w4_test', 'w4_default'], 'w4': ['w4_test', 'w4_default']}.get(args.workload, [args.workload])
     texts = [run(w, args) for w in workloads]

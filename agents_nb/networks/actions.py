@@ -348,7 +348,7 @@ class ActionModel(nn.Module):
     def evaluate(self, inputs: torch.Tensor, masks: Optional[torch.Tensor], actions: AgentAction
                  ) -> Tuple[ActionLogProbs, torch.Tensor]:
         "Log-probabilities of given `actions` and the summed entropy `(B,)`."
-        if not torch.jit.is_tracing(): self._check_actions(actions, inputs.shape[0])
+        if not (torch.jit.is_tracing() or torch.compiler.is_compiling()): self._check_actions(actions, inputs.shape[0])
         log_probs, entropies = self._probs_and_entropies(actions, self.get_dists(inputs, masks))
         return log_probs, entropies.sum(dim=1)
 

@@ -100,16 +100,25 @@ class TorchPPOOptimizer(TorchOptimizer):
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device)
         returns = {n: t(RewardSignalUtil.returns_key(n)) for n in self.stream_names}
         old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names} if self.value_clipping else returns
-        obs = p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs))
-        masks = t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None
-        memories = memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None
-        critic_memories = memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if self.critic.memory_size else None
-        stats = p.actor.get_stats(obs, actions_from_batch(batch, spec.action_spec, p.device), masks, memories, seq)
+        inputs = dict(obs=p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs)),
+                      actions=actions_from_batch(batch, spec.action_spec, p.device),
+                      action_masks=t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None,
+                      memories=memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
+                      critic_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if self.critic.memory_size else None,
+                      returns=returns, old_values=old_values, advantages=t(BufferKey.ADVANTAGES),
+                      old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
+        if self.compile:   # as tensors, so that a compiled loss is not compiled again each time they decay
+            epsilon, beta = torch.tensor([epsilon, beta], dtype=torch.float32, device=p.device).unbind()
+        return self.compiled('PPO loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
+
+    def loss_terms(self, obs, actions, action_masks, memories, critic_memories, returns, old_values, advantages,
+                   old_log_probs, loss_masks, epsilon, beta) -> Dict[str, torch.Tensor]:
+        "`losses` from the minibatch's tensors: a function of tensors only, which `torch.compile` can compile whole."
+        seq = self.policy.sequence_length
+        stats = self.policy.actor.get_stats(obs, actions, action_masks, memories, seq)
         values, _ = self.critic.critic_pass(obs, critic_memories, seq)
-        loss_masks = t(BufferKey.MASKS) > 0
         value_loss = trust_region_value_loss(values, old_values, returns, epsilon, loss_masks)
-        policy_loss = trust_region_policy_loss(t(BufferKey.ADVANTAGES), stats['log_probs'].flatten(),
-                                               old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks, epsilon)
+        policy_loss = trust_region_policy_loss(advantages, stats['log_probs'].flatten(), old_log_probs, loss_masks, epsilon)
         entropy = masked_mean(stats['entropy'], loss_masks)
         return {'Loss': policy_loss + 0.5 * value_loss - beta * entropy, 'Policy Loss': policy_loss,
                 'Value Loss': value_loss, 'Entropy': entropy}
