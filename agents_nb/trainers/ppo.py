@@ -18,8 +18,8 @@ from ..optimizer import *
 from ..trainer import *
 
 # %% auto #0
-__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_batch_buffer',
-           'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
+__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_rewarded_buffer',
+           'ppo_add_advantages', 'ppo_batch_buffer', 'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -127,19 +127,27 @@ class TorchPPOOptimizer(TorchOptimizer):
         return {'Optimizer:value_optimizer': self.optimizer, 'Optimizer:critic': self._critic, **super().get_modules()}
 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5551ed8
-def ppo_batch_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
-                     update_normalization: bool = True) -> Tuple[ColumnarBuffer, np.ndarray]:
-    """The rows of all `trajectories`, one after another, in one `ColumnarBuffer` with everything PPO's update reads
-    (values, returns, advantages, critic memories), and each trajectory's number of rows."""
+def ppo_rewarded_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory],
+                        update_normalization: bool = True) -> Tuple[ColumnarBuffer, np.ndarray]:
+    """The rows of all `trajectories`, one after another, in one `ColumnarBuffer` with each signal's rewards (times its
+    strength), after folding them into the normalisation statistics; and each trajectory's number of rows."""
     p = optimizer.policy
     buf = ColumnarBuffer.from_columns([t.to_columns() for t in trajectories], padding=COLUMN_PADDING)
     lengths = np.array([t.length for t in trajectories], np.int64)
-    starts, cuts = np.cumsum(lengths) - lengths, np.cumsum(lengths)[:-1]
     if update_normalization and p.network_settings.normalize:   # trajectory by trajectory, in order, as one at a time
-        for s, n in zip(starts, lengths):
+        for s, n in zip(np.cumsum(lengths) - lengths, lengths):
             part = buf.make_mini_batch(s, s + n)
             p.update_normalization(part)
             if optimizer.critic is not p.actor: optimizer.critic.update_normalization(p.obs_tensors(ObsUtil.from_buffer(part, p.num_obs)))
+    for name, provider in optimizer.reward_signals.items():   # row by row: all the trajectories in one call
+        buf[RewardSignalUtil.rewards_key(name)].extend(provider.evaluate(buf) * provider.strength)
+    return buf, lengths
+
+def ppo_add_advantages(optimizer: TorchPPOOptimizer, buf: AgentBuffer, trajectories: Sequence[Trajectory],
+                       lengths: np.ndarray, lambd: float) -> AgentBuffer:
+    """Add to `ppo_rewarded_buffer`'s rows what PPO's update reads besides: values, returns and advantages per signal,
+    their mean advantage, and the critic memories of a recurrent critic."""
+    cuts = np.cumsum(lengths)[:-1]
     dones = [t.done_reached and not t.interrupted for t in trajectories]
     values, nexts, critic_memories = optimizer.get_joined_value_estimates(buf, lengths, [t.next_obs for t in trajectories],
                                                                           dones, [t.agent_id for t in trajectories])
@@ -148,16 +156,21 @@ def ppo_batch_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajec
     if critic_memories is not None: buf[BufferKey.CRITIC_MEMORY].extend(critic_memories)
     advantages = []
     for name, provider in optimizer.reward_signals.items():
-        rewards = provider.evaluate(buf) * provider.strength     # row by row: all the trajectories in one call
-        v = values[name]
+        rewards, v = buf[RewardSignalUtil.rewards_key(name)].to_ndarray(), values[name]
         adv = np.concatenate(batched_gae(np.split(rewards, cuts), np.split(v, cuts), nexts[name], provider.gamma, lambd))
-        buf[RewardSignalUtil.rewards_key(name)].extend(rewards)
         buf[RewardSignalUtil.value_estimates_key(name)].extend(v)
         buf[RewardSignalUtil.returns_key(name)].extend(adv + v)
         buf[RewardSignalUtil.advantage_key(name)].extend(adv)
         advantages.append(adv)
     buf[BufferKey.ADVANTAGES].extend(np.mean(advantages, axis=0).astype(np.float32))
-    return buf, lengths
+    return buf
+
+def ppo_batch_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
+                     update_normalization: bool = True) -> Tuple[ColumnarBuffer, np.ndarray]:
+    """The rows of all `trajectories`, one after another, in one `ColumnarBuffer` with everything PPO's update reads
+    (rewards, values, returns, advantages, critic memories), and each trajectory's number of rows."""
+    buf, lengths = ppo_rewarded_buffer(optimizer, trajectories, update_normalization)
+    return ppo_add_advantages(optimizer, buf, trajectories, lengths, lambd), lengths
 
 def ppo_trajectory_buffers(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory], lambd: float,
                            update_normalization: bool = True) -> List[AgentBuffer]:
@@ -173,6 +186,11 @@ def ppo_trajectory_buffer(optimizer: TorchPPOOptimizer, trajectory: Trajectory, 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5ae5669
 class PPOTrainer(OnPolicyTrainer):
     "The PPO trainer (`trainer_type: ppo`)."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._waiting: List[Tuple[ColumnarBuffer, List[Trajectory], np.ndarray]] = []   # rewarded, values to come
+        self._waiting_rows = 0
+
     def create_policy(self, behavior_spec) -> TorchPolicy:
         hp = self.trainer_settings.hyperparameters
         if hp.shared_critic:
@@ -182,6 +200,16 @@ class PPOTrainer(OnPolicyTrainer):
 
     def create_optimizer(self) -> TorchPPOOptimizer: return TorchPPOOptimizer(self.policy, self.trainer_settings)
 
+    @property
+    def buffered_experiences(self) -> int:
+        "The rows the next update will train on so far: in the update buffer, or waiting for their values."
+        return self.update_buffer.num_experiences + self._waiting_rows
+
+    def _values_wait(self) -> bool:
+        "Whether values and advantages can wait for the update: nothing they read changes before it (see above)."
+        return (self.is_training and not self.trainer_settings.network_settings.normalize
+                and self.policy.sequence_length == 1 and not self.optimizer.critic.memory_size)
+
     def _process_trajectory(self, trajectory: Trajectory) -> None: self._process_trajectories([trajectory])
 
     def _process_trajectories(self, trajectories: List[Trajectory]) -> None:
@@ -189,23 +217,62 @@ class PPOTrainer(OnPolicyTrainer):
         if len(trajectories) > 1 and self.is_training and self.trainer_settings.network_settings.normalize:
             for t in trajectories: self._process_trajectories([t])
             return
+        if self._values_wait():
+            buf, lengths = ppo_rewarded_buffer(self.optimizer, trajectories)
+            self._report(trajectories, buf, lengths, values=False)
+            self._waiting.append((buf, trajectories, lengths)); self._waiting_rows += int(lengths.sum())
+            return
         buf, lengths = ppo_batch_buffer(self.optimizer, trajectories, self.trainer_settings.hyperparameters.lambd,
                                         update_normalization=self.is_training)
-        starts = np.cumsum(lengths) - lengths
-        sums = lambda key: np.add.reduceat(buf[key].to_ndarray().astype(np.float64), starts)
-        signals = {name: (provider.name, sums(RewardSignalUtil.value_estimates_key(name)) / lengths,
-                          sums(RewardSignalUtil.rewards_key(name))) for name, provider in self.optimizer.reward_signals.items()}
-        environment = sums(BufferKey.ENVIRONMENT_REWARDS)
-        for j, trajectory in enumerate(trajectories):   # in order, as one at a time
-            RLTrainer._process_trajectory(self, trajectory)       # steps, summaries, checkpoints
-            for shown, value_means, _ in signals.values():
-                self.stats_reporter.add_stat(f'Policy/{shown} Value Estimate', float(value_means[j]))
-            self._collect_reward_sums(trajectory.agent_id, float(environment[j]),
-                                      {name: float(s[2][j]) for name, s in signals.items()})
-            if trajectory.done_reached: self._update_end_episode_stats(trajectory.agent_id)
+        self._report(trajectories, buf, lengths, values=True)
         if self.is_training:
+            starts = np.cumsum(lengths) - lengths
             seq = self.policy.sequence_length
             if seq == 1: buf.resequence_and_append(self.update_buffer)
             else:   # each trajectory padded to whole sequences of its own
                 for s, n in zip(starts, lengths): buf.make_mini_batch(s, s + n).resequence_and_append(self.update_buffer, training_length=seq)
+
+    def _report(self, trajectories: List[Trajectory], buf: AgentBuffer, lengths: np.ndarray, values: bool) -> None:
+        """Trajectory by trajectory, in order: the step count with its summaries and checkpoints, each signal's mean value
+        estimate (`values`), and the reward sums (the episode's stats when it ended)."""
+        starts = np.cumsum(lengths) - lengths
+        sums = lambda key: np.add.reduceat(buf[key].to_ndarray().astype(np.float64), starts)
+        signals = {name: (provider.name, sums(RewardSignalUtil.value_estimates_key(name)) / lengths if values else None,
+                          sums(RewardSignalUtil.rewards_key(name))) for name, provider in self.optimizer.reward_signals.items()}
+        environment = sums(BufferKey.ENVIRONMENT_REWARDS)
+        for j, trajectory in enumerate(trajectories):   # in order, as one at a time
+            RLTrainer._process_trajectory(self, trajectory)       # steps, summaries, checkpoints
+            if values:
+                for shown, value_means, _ in signals.values():
+                    self.stats_reporter.add_stat(f'Policy/{shown} Value Estimate', float(value_means[j]))
+            self._collect_reward_sums(trajectory.agent_id, float(environment[j]),
+                                      {name: float(s[2][j]) for name, s in signals.items()})
+            if trajectory.done_reached: self._update_end_episode_stats(trajectory.agent_id)
+
+    def _add_waiting_values(self) -> None:
+        "The waiting trajectories' values and advantages, in one batch, appended to the update buffer with their stats."
+        if not self._waiting: return
+        joined = ColumnarBuffer()
+        for buf, _, _ in self._waiting: buf.resequence_and_append(joined)   # shares the arrays
+        trajectories = [t for _, ts, _ in self._waiting for t in ts]
+        lengths = np.concatenate([n for _, _, n in self._waiting])
+        self._waiting, self._waiting_rows = [], 0
+        ppo_add_advantages(self.optimizer, joined, trajectories, lengths, self.trainer_settings.hyperparameters.lambd)
+        starts = np.cumsum(lengths) - lengths
+        for name, provider in self.optimizer.reward_signals.items():
+            key = RewardSignalUtil.value_estimates_key(name)
+            for mean in (np.add.reduceat(joined[key].to_ndarray().astype(np.float64), starts) / lengths).tolist():
+                self.stats_reporter.add_stat(f'Policy/{provider.name} Value Estimate', mean)
+        joined.resequence_and_append(self.update_buffer)
+
+    def _is_ready_update(self) -> bool:
+        return self.buffered_experiences > self.trainer_settings.hyperparameters.buffer_size
+
+    def _update_policy(self) -> bool:
+        self._add_waiting_values()
+        return super()._update_policy()
+
+    def clear_update_buffer(self) -> None:
+        self._waiting, self._waiting_rows = [], 0
+        super().clear_update_buffer()
 
