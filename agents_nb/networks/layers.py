@@ -8,6 +8,7 @@ import enum, math
 from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import nn
+import torch.nn.functional as F
 from ..core import *
 
 # %% auto #0
@@ -48,8 +49,8 @@ def linear_layer(input_size: int, output_size: int, kernel_init: Initialization 
 
 # %% ../../nbs/04a_networks.layers.ipynb #4d2e733a
 class Swish(nn.Module):
-    "`x * sigmoid(x)`."
-    def forward(self, x: torch.Tensor) -> torch.Tensor: return x * torch.sigmoid(x)
+    "`x * sigmoid(x)`, as one fused operation (`F.silu`) forwards and backwards."
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return F.silu(x)
 
 class LayerNorm(nn.Module):
     "Normalise the last dimension to mean 0 and variance 1 (biased), without learnable parameters."
