@@ -230,19 +230,30 @@ class TorchPOCAOptimizer(TorchOptimizer):
             old_baselines = {n: t(RewardSignalUtil.baseline_estimates_key(n)) for n in self.stream_names}
         else: old_values = old_baselines = returns
         self_obs, mates_obs, mates_actions = self.group_inputs(batch, 'The POCA update')
-        masks = t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None
         recurrent = self.critic.memory_size > 0
-        memories = memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None
-        value_memories = memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if recurrent else None
-        baseline_memories = memories_from_batch(batch, BufferKey.BASELINE_MEMORY, seq, p.device) if recurrent else None
-        stats = p.actor.get_stats(self_obs, actions_from_batch(batch, spec.action_spec, p.device), masks, memories, seq)
+        inputs = dict(self_obs=self_obs, mates_obs=mates_obs, mates_actions=mates_actions,
+                      actions=actions_from_batch(batch, spec.action_spec, p.device),
+                      action_masks=t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None,
+                      memories=memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
+                      value_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if recurrent else None,
+                      baseline_memories=memories_from_batch(batch, BufferKey.BASELINE_MEMORY, seq, p.device) if recurrent else None,
+                      returns=returns, old_values=old_values, old_baselines=old_baselines, advantages=t(BufferKey.ADVANTAGES),
+                      old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
+        if self.compile:   # as tensors, so that a compiled loss is not compiled again each time they decay
+            epsilon, beta = torch.tensor([epsilon, beta], dtype=torch.float32, device=p.device).unbind()
+        return self.compiled('POCA loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
+
+    def loss_terms(self, self_obs, mates_obs, mates_actions, actions, action_masks, memories, value_memories,
+                   baseline_memories, returns, old_values, old_baselines, advantages, old_log_probs, loss_masks,
+                   epsilon, beta) -> Dict[str, torch.Tensor]:
+        "`losses` from the minibatch's tensors: a function of tensors only, which `torch.compile` can compile whole."
+        seq = self.policy.sequence_length
+        stats = self.policy.actor.get_stats(self_obs, actions, action_masks, memories, seq)
         values, _ = self.critic.critic_pass([self_obs] + mates_obs, value_memories, seq)
         baselines, _ = self.critic.baseline(self_obs, (mates_obs, mates_actions), baseline_memories, seq)
-        loss_masks = t(BufferKey.MASKS) > 0
         value_loss = trust_region_value_loss(values, old_values, returns, epsilon, loss_masks)
         baseline_loss = trust_region_value_loss(baselines, old_baselines, returns, epsilon, loss_masks)
-        policy_loss = trust_region_policy_loss(t(BufferKey.ADVANTAGES), stats['log_probs'].flatten(),
-                                               old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks, epsilon)
+        policy_loss = trust_region_policy_loss(advantages, stats['log_probs'].flatten(), old_log_probs, loss_masks, epsilon)
         entropy = masked_mean(stats['entropy'], loss_masks)
         return {'Loss': policy_loss + 0.5 * (value_loss + 0.5 * baseline_loss) - beta * entropy, 'Policy Loss': policy_loss,
                 'Value Loss': value_loss, 'Baseline Loss': baseline_loss, 'Entropy': entropy}
