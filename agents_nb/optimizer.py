@@ -69,15 +69,17 @@ def batched_gae(rewards: Sequence[np.ndarray], value_estimates: Sequence[np.ndar
     return np.split(out[row, col], np.cumsum(lengths)[:-1])
 
 # %% ../nbs/05f_optimizer.ipynb #c14cdfac
-def trust_region_value_loss(values: Dict[str, torch.Tensor], old_values: Dict[str, torch.Tensor],
+def trust_region_value_loss(values: Dict[str, torch.Tensor], old_values: Optional[Dict[str, torch.Tensor]],
                             returns: Dict[str, torch.Tensor], epsilon: float, loss_masks: torch.Tensor) -> torch.Tensor:
-    "PPO's clipped value loss, averaged over the reward streams."
+    "PPO's clipped value loss, averaged over the reward streams; `old_values=None` is ML-Agents' effective loss (old = returns)."
     losses = []
     for name, head in values.items():
-        old, ret = old_values[name], returns[name]
+        ret = returns[name]
+        if old_values is None: losses.append(masked_mean((ret - head) ** 2, loss_masks)); continue
+        old = old_values[name]
         clipped = old + torch.clamp(head - old, -epsilon, epsilon)
         losses.append(masked_mean(torch.max((ret - head) ** 2, (ret - clipped) ** 2), loss_masks))
-    return torch.mean(torch.stack(losses))
+    return losses[0] if len(losses) == 1 else torch.mean(torch.stack(losses))
 
 def trust_region_policy_loss(advantages: torch.Tensor, log_probs: torch.Tensor, old_log_probs: torch.Tensor,
                              loss_masks: torch.Tensor, epsilon: float) -> torch.Tensor:

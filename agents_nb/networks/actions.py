@@ -14,9 +14,9 @@ from ..envs.base import ActionSpec, ActionTuple
 from .layers import *
 
 # %% auto #0
-__all__ = ['LOG_EPSILON', 'LOG_SIGMA_MIN', 'LOG_SIGMA_MAX', 'break_into_branches', 'actions_to_onehot', 'clip_continuous_action',
-           'AgentAction', 'LogProbsTuple', 'ActionLogProbs', 'DistInstance', 'GaussianDistInstance',
-           'TanhGaussianDistInstance', 'CategoricalDistInstance', 'GaussianDistribution',
+__all__ = ['LOG_EPSILON', 'LOG_SIGMA_MIN', 'LOG_SIGMA_MAX', 'break_into_branches', 'check_discrete_actions', 'actions_to_onehot',
+           'clip_continuous_action', 'AgentAction', 'LogProbsTuple', 'ActionLogProbs', 'DistInstance',
+           'GaussianDistInstance', 'TanhGaussianDistInstance', 'CategoricalDistInstance', 'GaussianDistribution',
            'MultiCategoricalDistribution', 'DistInstances', 'ActionModel']
 
 # %% ../../nbs/04d_networks.actions.ipynb #c75e71a0
@@ -29,8 +29,8 @@ def break_into_branches(concatenated: torch.Tensor, branches: Sequence[int]) -> 
     ends = np.cumsum(branches).tolist()
     return [concatenated[..., end - size:end] for size, end in zip(branches, ends)]
 
-def actions_to_onehot(discrete_actions: torch.Tensor, branches: Sequence[int]) -> List[torch.Tensor]:
-    "One float one-hot `(B, size)` per branch, from the chosen indices `(B, n_branches)`."
+def check_discrete_actions(discrete_actions: torch.Tensor, branches: Sequence[int]) -> torch.Tensor:
+    "The chosen indices `(B, n_branches)` as long, after checking their shape and that each is inside its branch."
     branches = [int(b) for b in branches]
     if discrete_actions.ndim != 2 or discrete_actions.shape[1] != len(branches):
         raise ValueError(f'Expected discrete actions of shape (batch, {len(branches)}) for the branches {tuple(branches)}, '
@@ -40,7 +40,12 @@ def actions_to_onehot(discrete_actions: torch.Tensor, branches: Sequence[int]) -
     if bool(((actions < 0) | (actions >= sizes)).any()):
         raise ValueError(f'A discrete action is outside its branch: the branch sizes are {tuple(branches)}, '
                          f'the actions range from {actions.min().item()} to {actions.max().item()}.')
-    return [torch.nn.functional.one_hot(actions[:, i], size).float() for i, size in enumerate(branches)]
+    return actions
+
+def actions_to_onehot(discrete_actions: torch.Tensor, branches: Sequence[int]) -> List[torch.Tensor]:
+    "One float one-hot `(B, size)` per branch, from the chosen indices `(B, n_branches)` (checked)."
+    actions = check_discrete_actions(discrete_actions, branches)
+    return [torch.nn.functional.one_hot(actions[:, i], int(size)).float() for i, size in enumerate(branches)]
 
 # %% ../../nbs/04d_networks.actions.ipynb #a269a656
 def clip_continuous_action(actions: torch.Tensor) -> torch.Tensor:
@@ -217,9 +222,10 @@ class CategoricalDistInstance(DistInstance):
         "`log(p + 1e-7)` of every option, `(B, size)`."
         return torch.log(self.probs + LOG_EPSILON)
 
-    def entropy(self) -> torch.Tensor:
-        "`-sum p log p`, `(B, 1)`."
-        return -torch.sum(self.probs * self.all_log_prob(), dim=-1, keepdim=True)
+    def entropy(self, all_log_prob: Optional[torch.Tensor] = None) -> torch.Tensor:
+        "`-sum p log p`, `(B, 1)` (from `all_log_prob()` when it is already at hand)."
+        if all_log_prob is None: all_log_prob = self.all_log_prob()
+        return -torch.sum(self.probs * all_log_prob, dim=-1, keepdim=True)
 
     def exported_model_output(self) -> torch.Tensor:
         "A sampled option per row as a `(B, 1)` long column, ready to be concatenated with the other branches."
@@ -322,7 +328,7 @@ class ActionModel(nn.Module):
                 raise ValueError(f'The actions have {got} discrete branches; the spec has {n}.')
             disc_lp = [d.log_prob(a) for d, a in zip(dists.discrete, actions.discrete_list)]
             all_lp = [d.all_log_prob() for d in dists.discrete]
-            entropies += [d.entropy() for d in dists.discrete]
+            entropies += [d.entropy(lp) for d, lp in zip(dists.discrete, all_lp)]
         return ActionLogProbs(cont_lp, disc_lp, all_lp), torch.cat(entropies, dim=1)
 
     def forward(self, inputs: torch.Tensor, masks: Optional[torch.Tensor] = None
@@ -343,7 +349,7 @@ class ActionModel(nn.Module):
             shapes = [tuple(d.shape) for d in actions.discrete_list]
             if any(sh != (rows,) for sh in shapes):
                 raise ValueError(f'Expected one ({rows},) tensor of choices per discrete branch, got shapes {shapes}.')
-            if len(shapes) == len(spec.discrete_branches): actions_to_onehot(actions.discrete_tensor, spec.discrete_branches)  # range check
+            if len(shapes) == len(spec.discrete_branches): check_discrete_actions(actions.discrete_tensor, spec.discrete_branches)
 
     def evaluate(self, inputs: torch.Tensor, masks: Optional[torch.Tensor], actions: AgentAction
                  ) -> Tuple[ActionLogProbs, torch.Tensor]:

@@ -21,7 +21,7 @@ from ..rewards import ExtrinsicRewardProvider
 from ..optimizer import *
 from ..stats import StatsAggregationMethod
 from ..trainer import *
-from .ppo import actions_from_batch, memories_from_batch, old_log_probs_from_batch
+from .ppo import actions_from_batch, action_masks_from_batch, memories_from_batch, old_log_probs_from_batch
 
 # %% auto #0
 __all__ = ['group_actions_from_batch', 'POCAValueNetwork', 'TorchPOCAOptimizer', 'poca_trajectory_buffer', 'POCATrainer']
@@ -228,12 +228,12 @@ class TorchPOCAOptimizer(TorchOptimizer):
         if self.value_clipping:
             old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names}
             old_baselines = {n: t(RewardSignalUtil.baseline_estimates_key(n)) for n in self.stream_names}
-        else: old_values = old_baselines = returns
+        else: old_values = old_baselines = None   # ML-Agents' effective loss
         self_obs, mates_obs, mates_actions = self.group_inputs(batch, 'The POCA update')
         recurrent = self.critic.memory_size > 0
         inputs = dict(self_obs=self_obs, mates_obs=mates_obs, mates_actions=mates_actions,
                       actions=actions_from_batch(batch, spec.action_spec, p.device),
-                      action_masks=t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None,
+                      action_masks=action_masks_from_batch(batch, spec.action_spec, p.device),
                       memories=memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
                       value_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if recurrent else None,
                       baseline_memories=memories_from_batch(batch, BufferKey.BASELINE_MEMORY, seq, p.device) if recurrent else None,

@@ -18,8 +18,9 @@ from ..optimizer import *
 from ..trainer import *
 
 # %% auto #0
-__all__ = ['memories_from_batch', 'actions_from_batch', 'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_rewarded_buffer',
-           'ppo_add_advantages', 'ppo_batch_buffer', 'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
+__all__ = ['memories_from_batch', 'actions_from_batch', 'action_masks_from_batch', 'old_log_probs_from_batch',
+           'TorchPPOOptimizer', 'ppo_rewarded_buffer', 'ppo_add_advantages', 'ppo_batch_buffer',
+           'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -39,6 +40,12 @@ def actions_from_batch(batch: AgentBuffer, action_spec, device=None) -> AgentAct
         d = torch.as_tensor(batch[BufferKey.DISCRETE_ACTION].to_ndarray(), device=device).long()
         disc = list(d.reshape(len(d), -1).unbind(1))
     return AgentAction(cont, disc)
+
+def action_masks_from_batch(batch: AgentBuffer, action_spec, device=None) -> Optional[torch.Tensor]:
+    "The stored action masks (1 = allowed) as a tensor; None when nothing is masked, which the networks skip (same result)."
+    if action_spec.discrete_size == 0: return None
+    masks = batch[BufferKey.ACTION_MASK].to_ndarray()
+    return None if masks.all() else torch.as_tensor(masks, dtype=torch.float32, device=device)
 
 def old_log_probs_from_batch(batch: AgentBuffer, action_spec, device=None) -> torch.Tensor:
     "The log-probabilities stored at collection, flattened like `ActionLogProbs.flatten` (continuous, then branches)."
@@ -99,10 +106,10 @@ class TorchPPOOptimizer(TorchOptimizer):
         p, seq, spec = self.policy, self.policy.sequence_length, self.policy.behavior_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device)
         returns = {n: t(RewardSignalUtil.returns_key(n)) for n in self.stream_names}
-        old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names} if self.value_clipping else returns
+        old_values = {n: t(RewardSignalUtil.value_estimates_key(n)) for n in self.stream_names} if self.value_clipping else None
         inputs = dict(obs=p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs)),
                       actions=actions_from_batch(batch, spec.action_spec, p.device),
-                      action_masks=t(BufferKey.ACTION_MASK) if spec.action_spec.discrete_size else None,
+                      action_masks=action_masks_from_batch(batch, spec.action_spec, p.device),
                       memories=memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
                       critic_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if self.critic.memory_size else None,
                       returns=returns, old_values=old_values, advantages=t(BufferKey.ADVANTAGES),
