@@ -152,13 +152,24 @@ def main():
                                     'checkpoint_settings': {'run_id': f'{args.workload}_{args.seed}', 'results_dir': tmp},
                                     'env_settings': {'seed': args.seed},
                                     'torch_settings': {'device': 'cpu', 'compile': args.torch_compile}})
-    marks = {'first': None, 'last': None}
+    marks = {'first': None, 'last': None, 'first_update_s': None}
+
+    def time_first_update(trainer):
+        "Record how long the first update takes (with --torch-compile, the compilation happens in it)."
+        update = trainer._update_policy
+        def timed():
+            if marks['first_update_s'] is not None: return update()
+            t = time.perf_counter()
+            try: return update()
+            finally: marks['first_update_s'] = time.perf_counter() - t
+        trainer._update_policy = timed
 
     def on_step(controller):
         now = time.perf_counter()
         if marks['first'] is None:
             marks['first'] = now
             log.t0 = now
+            if hasattr(controller.trainers.get(behavior), '_update_policy'): time_first_update(controller.trainers[behavior])
         marks['last'] = now
         if args.stop_when_solved and log.solved_step is not None: raise KeyboardInterrupt
 
@@ -175,7 +186,8 @@ def main():
            'env_steps': counter['steps'], 'trainer_steps': trainer.get_step, 'wall_s': round(wall, 3),
            'env_steps_per_s': round(counter['steps'] / wall, 1) if wall > 0 else None,
            'setup_and_save_s': round((t_end - t_call) - wall, 3), 'settings': behavior_cfg,
-           'torch_compile': args.torch_compile}
+           'torch_compile': args.torch_compile,
+           'first_update_s': None if marks['first_update_s'] is None else round(marks['first_update_s'], 3)}
     res.update(log.result())
     emit(res)
 

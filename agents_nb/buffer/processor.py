@@ -116,6 +116,7 @@ def group_mates(group_ids: np.ndarray) -> np.ndarray:
     group_ids = np.asarray(group_ids, np.int64)
     n = len(group_ids)
     if n == 0: return np.zeros((0, 0), np.int64)
+    if not group_ids.any(): return np.full((n, 0), -1, np.int64)   # nobody is in a group (most environments)
     key = np.where(group_ids == 0, -1 - np.arange(n), group_ids)  # ungrouped rows are groups of one
     order = np.argsort(key, kind='stable')
     sorted_key = key[order]
@@ -200,7 +201,8 @@ class AgentProcessor:
         "Write one experience for each agent with a pending decision and action, and emit finished trajectories."
         t_slots, d_slots = self.slots.lookup(t_ids), self.slots.lookup(d_ids)
         t_rows = np.flatnonzero(self._acted(t_slots))
-        d_rows = np.flatnonzero(self._acted(d_slots) & ~np.isin(d_ids, t_ids))
+        acted = self._acted(d_slots)
+        d_rows = np.flatnonzero(acted & ~np.isin(d_ids, t_ids) if len(t_ids) else acted)
         n_t = len(t_rows)
         slots = np.r_[t_slots[t_rows], d_slots[d_rows]].astype(np.int64)
         if len(slots) == 0:
