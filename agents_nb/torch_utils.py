@@ -49,6 +49,7 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self.failure is None:
             try: return self.compiled(*args, **kwargs)
+            except torch.cuda.OutOfMemoryError: raise   # not the compiler's failure: the caller retries in smaller chunks
             except Exception as e:
                 result = self.fn(*args, **kwargs)   # an error of the computation itself is raised here, uncompiled
                 while getattr(e, 'inner_exception', None) or e.__cause__:   # the compiler's own error, not dynamo's wrapper
