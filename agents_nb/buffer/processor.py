@@ -35,11 +35,11 @@ class SlotMap:
         pos = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
         return np.where(self._ids[pos] == ids, self._slots[pos], -1)
 
-    def assign(self, ids: np.ndarray) -> np.ndarray:
-        "The slot of each id, giving new ids free slots."
+    def assign(self, ids: np.ndarray, known: Optional[np.ndarray] = None) -> np.ndarray:
+        "The slot of each id, giving new ids free slots (`known`: the ids' `lookup`, when the caller already has it)."
         ids = np.asarray(ids, np.int64)
-        if len(np.unique(ids)) != len(ids): raise UnityTrainerException(f'Duplicate agent ids in one batch: {ids.tolist()}')
-        slots = self.lookup(ids)
+        if len(ids) > 1 and len(np.unique(ids)) != len(ids): raise UnityTrainerException(f'Duplicate agent ids in one batch: {ids.tolist()}')
+        slots = self.lookup(ids) if known is None else np.array(known, np.int64)
         new = np.flatnonzero(slots < 0)
         if len(new):
             reuse = min(len(new), len(self._free))
@@ -306,7 +306,7 @@ class AgentProcessor:
         "Remember each deciding agent's observation, mask and previous action until its action arrives."
         if len(d_ids) == 0: return
         old = self.slots.lookup(d_ids)
-        slots = self.slots.assign(d_ids)
+        slots = self.slots.assign(d_ids, known=old)
         self._grow_counters()
         a = self.spec.action_spec
         continuing = (old >= 0) & self.has_action[slots]
