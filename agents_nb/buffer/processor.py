@@ -84,9 +84,15 @@ class ActionInfo(NamedTuple):
 
 # %% ../../nbs/03c_buffer.processor.ipynb #a40f4e72
 class SlotArrays:
-    "Named arrays indexed by slot first: `(capacity, *extra, *value_shape)`, holding `fill` where never written."
-    def __init__(self, extra: Tuple[int, ...] = ()):
-        self.extra, self.arrays, self.fills, self.capacity = tuple(extra), {}, {}, 0
+    """Named arrays indexed by slot first: `(capacity, *extra, *value_shape)`, holding `fill` where never written. They
+    grow to the slots written; with `grow=False` the owner calls `reserve` instead (no search for the largest slot on
+    every write)."""
+    def __init__(self, extra: Tuple[int, ...] = (), grow: bool = True):
+        self.extra, self.arrays, self.fills, self.capacity, self.grow = tuple(extra), {}, {}, 0, grow
+
+    def reserve(self, need: int):
+        "Room for slots `0 .. need-1`."
+        self._grow(need)
 
     def _grow(self, need: int):
         if need <= self.capacity: return
@@ -100,7 +106,7 @@ class SlotArrays:
         "`self[key][index] = values`, creating the array (filled with `fill`) for values of `value_shape` on first use."
         values = np.asarray(values)
         slots = np.asarray(index[0])
-        if slots.size: self._grow(int(slots.max()) + 1)
+        if self.grow and slots.size: self._grow(int(slots.max()) + 1)
         if key not in self.arrays:
             self.arrays[key] = np.full((self.capacity,) + self.extra + tuple(value_shape), fill, values.dtype)
             self.fills[key] = fill
@@ -143,8 +149,8 @@ class AgentProcessor:
         self.policy, self.stats_reporter = policy, stats_reporter
         self.trajectory_queues: List[Any] = []
         self.slots = SlotMap()
-        self.pending = SlotArrays()                      # the last decision of each agent
-        self.lanes = SlotArrays((self.horizon,))         # the current trajectory of each agent
+        self.pending = SlotArrays(grow=False)            # the last decision of each agent
+        self.lanes = SlotArrays((self.horizon,), grow=False)   # the current trajectory of each agent (both reserved with the slots)
         self.length = np.zeros(0, np.int64)              # steps in each slot's current trajectory
         self.episode_steps = np.zeros(0, np.int64)
         self.has_action = np.zeros(0, bool)
@@ -156,6 +162,7 @@ class AgentProcessor:
 
     def _grow_counters(self):
         cap = self.slots.capacity
+        self.pending.reserve(cap); self.lanes.reserve(cap)
         if len(self.length) < cap:
             extra = cap - len(self.length)
             self.length = np.r_[self.length, np.zeros(extra, np.int64)]
