@@ -140,6 +140,11 @@ class TorchOptimizer:
         if name not in self._compiled: self._compiled[name] = CompiledFunction(fn, f'the {name}')
         return self._compiled[name]
 
+    def scalars(self, *values: float) -> tuple:
+        "`values` as they are, or with `compile` set as 0-d tensors, so that a compiled loss is not compiled again as they decay."
+        if not self.compile: return values
+        return torch.tensor(values, dtype=torch.float32, device=self.policy.device).unbind()
+
     def create_reward_signals(self, reward_signal_configs: Mapping) -> None:
         "One provider per configured signal, keyed by the signal's name (`extrinsic`, `gail`, ...)."
         for kind, settings in reward_signal_configs.items():

@@ -239,8 +239,7 @@ class TorchPOCAOptimizer(TorchOptimizer):
                       baseline_memories=memories_from_batch(batch, BufferKey.BASELINE_MEMORY, seq, p.device) if recurrent else None,
                       returns=returns, old_values=old_values, old_baselines=old_baselines, advantages=t(BufferKey.ADVANTAGES),
                       old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
-        if self.compile:   # as tensors, so that a compiled loss is not compiled again each time they decay
-            epsilon, beta = torch.tensor([epsilon, beta], dtype=torch.float32, device=p.device).unbind()
+        epsilon, beta = self.scalars(epsilon, beta)
         return self.compiled('POCA loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
 
     def loss_terms(self, self_obs, mates_obs, mates_actions, actions, action_masks, memories, value_memories,

@@ -114,8 +114,7 @@ class TorchPPOOptimizer(TorchOptimizer):
                       critic_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if self.critic.memory_size else None,
                       returns=returns, old_values=old_values, advantages=t(BufferKey.ADVANTAGES),
                       old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
-        if self.compile:   # as tensors, so that a compiled loss is not compiled again each time they decay
-            epsilon, beta = torch.tensor([epsilon, beta], dtype=torch.float32, device=p.device).unbind()
+        epsilon, beta = self.scalars(epsilon, beta)
         return self.compiled('PPO loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
 
     def loss_terms(self, obs, actions, action_masks, memories, critic_memories, returns, old_values, advantages,
