@@ -12,6 +12,7 @@ import yaml
 from ..core import suggest
 from .base import *
 from .simple import *
+from .tensor import *
 
 # %% auto #0
 __all__ = ['ENV_GROUP', 'BUILTIN_ENVS', 'BUILTIN_PREFIXES', 'parse_env_args', 'AreasEnv', 'make_builtin', 'make_gym',
@@ -72,7 +73,8 @@ class AreasEnv(StepsEnv):
 ENV_GROUP = 'agents_nb.envs'
 
 BUILTIN_ENVS: Dict[str, type] = {'SimpleEnvironment': SimpleEnvironment, 'MemoryEnvironment': MemoryEnvironment,
-                                  'MultiAgentEnvironment': MultiAgentEnvironment, 'RecordEnvironment': RecordEnvironment}
+                                  'MultiAgentEnvironment': MultiAgentEnvironment, 'RecordEnvironment': RecordEnvironment,
+                                  'TensorCartPole': TensorCartPole}
 
 def _check_kwargs(fn: Callable, kwargs: Mapping[str, Any], env_id: str, skip: Sequence[str] = ()):
     "Raise naming the closest parameter when `kwargs` has a key `fn` does not take."
@@ -84,13 +86,17 @@ def _check_kwargs(fn: Callable, kwargs: Mapping[str, Any], env_id: str, skip: Se
             raise UnityEnvironmentException(f'{env_id}: unknown argument {k!r}{suggest(k, names)}; it takes {", ".join(names)}.')
 
 def make_builtin(name: str, num_areas: int = 1, seed: Optional[int] = 0, **env_args) -> BaseEnv:
-    "One of ML-Agents' test environments, behavior `1D`; `num_areas` copies with seeds `seed`, `seed+1`, ..."
+    """One of ML-Agents' test environments, behavior `1D`; `num_areas` copies with seeds `seed`, `seed+1`, ...
+    A `TensorEnv` is one batched environment of `num_areas` copies instead (its own behavior name)."""
     if name not in BUILTIN_ENVS:
         raise UnityEnvironmentException(f'builtin:{name} is not a built-in environment{suggest(name, list(BUILTIN_ENVS), "builtin:")}; '
                                         f'they are {", ".join("builtin:" + n for n in BUILTIN_ENVS)}.')
     cls = BUILTIN_ENVS[name]
     _check_kwargs(cls.__init__, env_args, f'builtin:{name}', skip=('self', 'seed'))
     if 'seed' in env_args: raise UnityEnvironmentException(f'builtin:{name}: give the seed with --seed, not in env_args.')
+    if issubclass(cls, TensorEnv):
+        if 'num_envs' in env_args: raise UnityEnvironmentException(f'builtin:{name}: give the number of copies with --num-areas, not in env_args.')
+        return cls(num_envs=num_areas, seed=seed, **env_args)
     env_args.setdefault('brain_names', ['1D'])
     def one(k):
         try: return cls(**env_args, seed=None if seed is None else seed + k)

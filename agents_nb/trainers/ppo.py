@@ -5,7 +5,7 @@
 # %% ../../nbs/07_trainers.ppo.ipynb #21229a7b
 from __future__ import annotations
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from ..core import *
@@ -89,10 +89,15 @@ class TorchPPOOptimizer(TorchOptimizer):
         if spec.action_spec.continuous_size: needed += [BufferKey.CONTINUOUS_ACTION, BufferKey.CONTINUOUS_LOG_PROBS]
         if spec.action_spec.discrete_size: needed += [BufferKey.DISCRETE_ACTION, BufferKey.DISCRETE_LOG_PROBS]
         require_fields(batch, needed, 'The PPO update')
-        step = p.get_current_step()
+        return self.gradient_step(lambda eps, beta, params: self.accumulate_gradients(batch, lambda b: self.losses(b, eps, beta), [('Loss', params)]))
+
+    def gradient_step(self, accumulate: Callable[[float, float, List[torch.nn.Parameter]], Dict[str, float]]) -> Dict[str, float]:
+        """One Adam step at the current step's learning rate, epsilon and beta, on the gradients `accumulate(epsilon, beta,
+        params)` leaves in `params` (it returns the losses' values); ML-Agents' PPO stats."""
+        step = self.policy.get_current_step()
         lr, eps, beta = self.decay_learning_rate.get_value(step), self.decay_epsilon.get_value(step), self.decay_beta.get_value(step)
         params = [q for group in self.optimizer.param_groups for q in group['params']]
-        losses = self.accumulate_gradients(batch, lambda b: self.losses(b, eps, beta), [('Loss', params)])
+        losses = accumulate(eps, beta, params)
         if not math.isfinite(losses['Loss']):
             raise UnityTrainerException(f"The PPO loss is {losses['Loss']} at step {step} (policy {losses['Policy Loss']}, "
                                         f"value {losses['Value Loss']}): training diverged")
