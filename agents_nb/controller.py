@@ -22,6 +22,8 @@ from .trainer import RLTrainer
 from .trainers.ppo import PPOTrainer
 from .trainers.sac import SACTrainer
 from .trainers.poca import POCATrainer
+from .envs.tensor import TensorEnv
+from .trainers.tensor import TensorRollout, tensor_rollout_problem
 from .trainers.ghost import ELO_K_FACTOR, BehaviorIdentifiers, BehaviorQueue, GhostController, GhostTrainer
 from .env_params import EnvironmentParameterManager
 
@@ -149,10 +151,33 @@ class TrainerController:
                 else: trainer.advance()
         must_reset = self._update_lessons(env)
         if self.factory.ghost_controller.should_reset() or must_reset: self.reset_env(env)
+        self._after_step()
+
+    def _after_step(self) -> None:
+        "Resource stats every `RESOURCE_STATS_EVERY` environment steps; the `on_step` callback."
         if self.env_steps % RESOURCE_STATS_EVERY == 0:
             for trainer in self.trainers.values():
                 for k, v in resource_stats(self.factory.device).items(): trainer.stats_reporter.set_stat(k, v)
         if self.on_step is not None: self.on_step(self)
+
+    def _tensor_rollouts(self, env: BaseEnv) -> List[TensorRollout]:
+        """A `TensorRollout` for a `TensorEnv` whose trainer the tensor path supports, without a curriculum; none (the
+        ordinary loop) otherwise, saying why."""
+        if not isinstance(env, TensorEnv) or self.factory.param_manager is not None: return []
+        trainer = self.trainers.get(env.name)
+        if trainer is None: trainer = self.trainers[env.name] = self.factory.generate(env.name)
+        problem = tensor_rollout_problem(trainer, env)
+        if problem is not None:
+            self.print_fn(f'{env.name}: the ordinary loop ({problem[0].split(": ", 1)[1].split(";")[0]})')
+            return []
+        self.print_fn(f'{env.name}: tensor rollout of {env.num_envs} copies on {env.device}')
+        return [TensorRollout(trainer, env)]
+
+    def advance_tensors(self, rollouts: List[TensorRollout]) -> None:
+        "One environment step of the tensor rollouts (each acts, updates when due, steps its environment)."
+        for rollout in rollouts: rollout.run(1)
+        self.env_steps += 1
+        self._after_step()
 
     def _update_lessons(self, env: BaseEnv) -> bool:
         "Lesson stats to every trainer; advance the lessons that are complete; whether the environment must reset."
@@ -183,7 +208,8 @@ class TrainerController:
         pm = self.factory.param_manager
         if pm is not None: env.set_environment_parameters(pm.get_current_samplers())
         env.reset()
-        self._register_new_behaviors(env)
+        rollouts = self._tensor_rollouts(env)
+        if not rollouts: self._register_new_behaviors(env)
         if pm is not None:   # a lesson that waits on a behavior nobody trains would never end
             pm.check_behaviors(set(self.trainers) | set(self.factory.options.behaviors.keys()))
             pm.log_current_lesson(print_fn=self.print_fn)
@@ -191,7 +217,8 @@ class TrainerController:
         interrupted = False
         try:
             while self._not_done_training() and (max_env_steps is None or self.env_steps < max_env_steps):
-                self.advance(env)
+                if rollouts: self.advance_tensors(rollouts)
+                else: self.advance(env)
                 if bar is not None: bar.update(self.steps_done())
             error = self._stop_threads()   # threaded trainers process what is still queued
             if error is not None: raise error
@@ -283,8 +310,11 @@ def run_training(options: RunOptions, env: Optional[BaseEnv] = None, console: bo
     controller = TrainerController(factory, train=not ck.inference, on_step=on_step, timers=timers, print_fn=console_line)
     own_env = env is None
     if own_env:
-        from agents_nb.learn import make_env_manager
-        env = make_env_manager(options.env_settings, seed=seed)
+        from agents_nb.learn import make_env_manager, make_env_from_settings
+        from agents_nb.envs.registry import BUILTIN_ENVS
+        prefix, _, name = (options.env_settings.env_path or '').partition(':')
+        one_tensor_env = prefix == 'builtin' and issubclass(BUILTIN_ENVS.get(name, object), TensorEnv) and options.env_settings.num_envs == 1
+        env = make_env_from_settings(options.env_settings, seed=seed) if one_tensor_env else make_env_manager(options.env_settings, seed=seed)
     try:
         return controller.start_learning(env, max_env_steps=max_env_steps, progress=make_bar if progress else None)
     finally:
