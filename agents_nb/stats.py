@@ -129,8 +129,13 @@ class StatsReporter:
 
     def add_stat(self, key: str, value: float, aggregation: StatsAggregationMethod = StatsAggregationMethod.AVERAGE) -> None:
         "Record `value` under `key`."
+        self.add_stats(key, [value], aggregation)
+
+    def add_stats(self, key: str, values: Sequence[float], aggregation: StatsAggregationMethod = StatsAggregationMethod.AVERAGE) -> None:
+        "Record each of `values` under `key`, in order (as many `add_stat` calls, under one lock)."
         if not isinstance(key, str) or not key: raise ValueError(f'a stat key must be a non-empty string, got {key!r}')
-        agg, v = _as_aggregation(aggregation), _as_value(key, value)
+        agg, vs = _as_aggregation(aggregation), [_as_value(key, value) for value in values]
+        if not vs: return
         reg = self.registry
         with reg.lock:
             values, aggs = reg._values.setdefault(self.category, {}), reg._aggregation.setdefault(self.category, {})
@@ -138,8 +143,8 @@ class StatsReporter:
                 raise ValueError(f'stat {key!r} of {self.category!r} has {aggs[key].name} values pending; '
                                  f'it cannot be reported as {agg.name} before the next write_stats')
             aggs[key] = agg
-            if agg is StatsAggregationMethod.MOST_RECENT: values[key] = [v]
-            else: values.setdefault(key, []).append(v)
+            if agg is StatsAggregationMethod.MOST_RECENT: values[key] = vs[-1:]
+            else: values.setdefault(key, []).extend(vs)
 
     def set_stat(self, key: str, value: float) -> None:
         "Record `value` as the only value of `key` (`MOST_RECENT`)."

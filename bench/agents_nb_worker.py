@@ -10,6 +10,13 @@ Workloads (the settings are in WORKLOADS below, each next to its peer's):
   w3          PPO CartPole-v1 with 64 areas and a large buffer (horizon 64, buffer 4096, batch 1024, 4 epochs), 200k steps
   w4_test     PPO on SimpleEnvironment, ML-Agents' test config (dummy_config), 3000 steps
   w4_default  PPO on SimpleEnvironment, ML-Agents' default PPO settings, 15000 steps
+  w5          PPO on TensorCartPole with 4096 copies (horizon 16, buffer 65536, batch 8192, 4 epochs, otherwise w1's
+              settings), 2M steps: the tensor rollout with thousands of agents
+
+--env-kind tensor runs w1/w3 on agents_nb's TensorCartPole (CartPole-v1 as a batched tensor environment) instead of
+Gymnasium's, which the controller trains through the tensor rollout; --env-kind tensor_ordinary runs the same
+TensorCartPole through the ordinary loop (agent processor, trajectories), to separate the environment from the loop.
+--device cuda puts the tensor environment and the trainer on the GPU.
 
 Episodes are recorded outside the trainer with the same rule as the peers: a Gymnasium environment's vector step is
 wrapped (numpy, once per vector step, no per-area Python loop); environment steps are transitions summed over areas.
@@ -58,6 +65,10 @@ PPO_MLA_TEST = {
                         'epsilon_schedule': 'linear', 'batch_size': 16, 'buffer_size': 64},
     'network_settings': {'num_layers': 1, 'hidden_units': 32},
     'max_steps': 3000, 'summary_freq': 10_000_000, 'checkpoint_interval': 10_000_000, 'threaded': False}
+PPO_CARTPOLE_4096 = copy.deepcopy(PPO_ZOO_CARTPOLE)
+PPO_CARTPOLE_4096['hyperparameters'].update(batch_size=8192, buffer_size=65536, num_epoch=4)
+PPO_CARTPOLE_4096.update(time_horizon=16, max_steps=2_000_000)
+
 PPO_MLA_DEFAULT = {'trainer_type': 'ppo', 'max_steps': 15_000, 'summary_freq': 10_000_000,
                    'checkpoint_interval': 10_000_000, 'threaded': False}
 
@@ -68,6 +79,7 @@ WORKLOADS = {
     'w3': ('gym:CartPole-v1', 64, PPO_CARTPOLE_64, 20, 475.0),
     'w4_test': ('simple', 1, PPO_MLA_TEST, 5, 0.9),
     'w4_default': ('simple', 1, PPO_MLA_DEFAULT, 5, 0.9),
+    'w5': ('tensor:CartPole', 4096, PPO_CARTPOLE_4096, 20, 475.0),
 }
 
 
@@ -110,6 +122,25 @@ def record_steps_episodes(env, log: EpisodeLog, counter: dict, behavior: str):
     env.step = logged_step
 
 
+def record_tensor_episodes(env, log: EpisodeLog, counter: dict):
+    "Wrap a TensorEnv's `step_tensors` to sum rewards per copy and log each finished episode (one host copy of the flags per step)."
+    import torch
+    step, n = env.step_tensors, env.num_envs
+    ret = torch.zeros(n, dtype=torch.float64, device=env.device)
+
+    def logged_step(*a, **k):
+        out = step(*a, **k)
+        counter['steps'] += n
+        ret.add_(out.reward)
+        done = (out.terminated | out.truncated)
+        idx = torch.nonzero(done).flatten()
+        if len(idx):
+            for r in ret[idx].tolist(): log.add(r, counter['steps'])
+            ret[idx] = 0.0
+        return out
+    env.step_tensors = logged_step
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--workload', required=True, choices=sorted(WORKLOADS))
@@ -120,6 +151,10 @@ def main():
     p.add_argument('--stop-when-solved', action='store_true', help='stop at the threshold (time-to-solve runs)')
     p.add_argument('--torch-compile', action='store_true', help='torch_settings.compile: the losses through torch.compile '
                    '(the compilation falls inside the timed span)')
+    p.add_argument('--env-kind', choices=['gym', 'tensor', 'tensor_ordinary'], default=None,
+                   help="CartPole workloads: Gymnasium's (default for w1, w3), TensorCartPole through the tensor rollout "
+                        '(default for w5), or TensorCartPole through the ordinary loop')
+    p.add_argument('--device', default='cpu', help='torch device of the trainer (and of a tensor environment)')
     args = p.parse_args()
 
     import yaml
@@ -136,7 +171,18 @@ def main():
         _set(behavior_cfg, k, yaml.safe_load(v))
 
     log, counter = EpisodeLog(window, threshold), {'steps': 0}
-    if env_id == 'simple':
+    kind = args.env_kind or ('tensor' if env_id.startswith('tensor:') else 'gym')
+    if kind != 'gym' and 'CartPole' not in env_id: p.error(f'--env-kind {kind} is for the CartPole workloads (w1, w3, w5)')
+    if kind == 'gym' and env_id.startswith('tensor:'): p.error(f'{args.workload} runs on TensorCartPole only')
+    if kind == 'tensor_ordinary':   # the same environment through the ordinary loop: no tensor rollout
+        from agents_nb.controller import TrainerController
+        TrainerController._tensor_rollouts = lambda self, env: []
+    if kind != 'gym':
+        from agents_nb.envs.tensor import TensorCartPole
+        env = TensorCartPole(num_envs=areas, seed=args.seed, device=args.device)
+        behavior = env.name
+        record_tensor_episodes(env, log, counter)
+    elif env_id == 'simple':
         from agents_nb.envs.simple import SimpleEnvironment
         behavior = '1D'
         env = SimpleEnvironment([behavior], action_sizes=(1, 0), seed=args.seed)
@@ -151,7 +197,7 @@ def main():
     options = RunOptions.from_dict({'behaviors': {behavior: behavior_cfg},
                                     'checkpoint_settings': {'run_id': f'{args.workload}_{args.seed}', 'results_dir': tmp},
                                     'env_settings': {'seed': args.seed},
-                                    'torch_settings': {'device': 'cpu', 'compile': args.torch_compile}})
+                                    'torch_settings': {'device': args.device, 'compile': args.torch_compile}})
     marks = {'first': None, 'last': None, 'first_update_s': None}
 
     def time_first_update(trainer):
@@ -186,7 +232,7 @@ def main():
            'env_steps': counter['steps'], 'trainer_steps': trainer.get_step, 'wall_s': round(wall, 3),
            'env_steps_per_s': round(counter['steps'] / wall, 1) if wall > 0 else None,
            'setup_and_save_s': round((t_end - t_call) - wall, 3), 'settings': behavior_cfg,
-           'torch_compile': args.torch_compile,
+           'torch_compile': args.torch_compile, 'env_kind': kind, 'areas': areas, 'device': args.device,
            'first_update_s': None if marks['first_update_s'] is None else round(marks['first_update_s'], 3)}
     res.update(log.result())
     emit(res)

@@ -6,6 +6,8 @@
   --mode sync       gymnasium.vector.SyncVectorEnv of gym.make copies (autoreset), the ceiling every trainer shares
   --mode gymenv     agents_nb's GymEnv over the same copies (its codecs, ids, same-step episode ends), driven through
                     the BaseEnv API (get_steps / set_actions / step) as the controller drives it
+  --mode tensor     agents_nb's TensorCartPole (--env is ignored) of --areas copies on --device, stepped with
+                    `step_tensors` (random actions pre-drawn on the device), the ceiling of the tensor rollout
 The rate is the median of three equal chunks of the time budget.
 """
 from __future__ import annotations
@@ -32,7 +34,8 @@ def rate(fn, seconds: float, per_call: int) -> float:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--mode', choices=['sync', 'gymenv'], default='sync')
+    p.add_argument('--mode', choices=['sync', 'gymenv', 'tensor'], default='sync')
+    p.add_argument('--device', default='cpu', help='--mode tensor: the torch device')
     p.add_argument('--env', default='CartPole-v1')
     p.add_argument('--areas', type=int, default=64)
     p.add_argument('--seed', type=int, default=0)
@@ -49,6 +52,18 @@ def main():
 
         def step():
             venv.step(pool[i[0] & 255]); i[0] += 1
+    elif args.mode == 'tensor':
+        import torch
+        from agents_nb.envs.tensor import TensorCartPole
+        env = TensorCartPole(num_envs=args.areas, seed=args.seed, device=args.device)
+        env.reset_tensors()
+        g = torch.Generator(env.device).manual_seed(args.seed)
+        pool = [torch.randint(0, 2, (args.areas, 1), generator=g, device=env.device) for _ in range(256)]
+        i = [0]
+
+        def step():
+            env.step_tensors(None, pool[i[0] & 255]); i[0] += 1
+            if env.device.type == 'cuda' and i[0] % 64 == 0: torch.cuda.synchronize()
     else:
         from agents_nb.envs.gym import GymEnv
         env = GymEnv(args.env, num_areas=args.areas, seed=args.seed)
@@ -62,7 +77,7 @@ def main():
 
     for _ in range(20): step()   # warm-up
     rates = sorted(rate(step, args.seconds / 3, args.areas) for _ in range(3))
-    emit({'bench': f'raw_{args.mode}', 'env': args.env, 'areas': args.areas, 'env_steps_per_s': round(rates[1], 1),
+    emit({'bench': f'raw_{args.mode}', 'env': 'TensorCartPole' if args.mode == 'tensor' else args.env, 'areas': args.areas, 'env_steps_per_s': round(rates[1], 1),
           'rates': [round(r, 1) for r in rates], 'gymnasium': gym.__version__})
 
 

@@ -5,6 +5,9 @@ medians, min-max and the ratios agents_nb / peer (bench/README.md says how to in
     python bench/run.py w2 --seeds 3          # SAC Pendulum-v1, rl-zoo settings: agents_nb vs Stable-Baselines3
     python bench/run.py w3                    # PPO CartPole-v1, 64 areas: agents_nb vs SB3 (and ML-Agents) vs the ceiling
     python bench/run.py w4                    # PPO on SimpleEnvironment, ML-Agents' test and default configs: vs ML-Agents
+    python bench/run.py w3t                   # w3's settings on TensorCartPole: the tensor rollout vs the ordinary loop,
+                                              #   vs agents_nb and SB3 on Gymnasium's CartPole, and both ceilings
+    python bench/run.py w5 [--device cuda]    # the tensor rollout with 4096 copies (vs the ordinary loop on the same env)
     python bench/run.py all
     python bench/run.py w1 --torch-compile    # agents_nb's losses through torch.compile (the compilation counts)
 
@@ -13,6 +16,7 @@ Every worker is its own process with one torch thread; results are appended to b
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -22,10 +26,19 @@ from common import BENCH_DIR, finish, out_path, run_alternating, select_systems,
 W = str(BENCH_DIR)
 
 
-def candidates(workload: str, max_steps, compile_: bool = False):
+def candidates(workload: str, max_steps, compile_: bool = False, device: str = 'cpu'):
     "label -> (kind of interpreter, worker command without the interpreter and the seed)."
     extra = ['--max-steps', str(max_steps)] if max_steps else []
     mine = ['--torch-compile'] if compile_ else []
+    if workload in ('w3t', 'w5'):   # the tensor rollout is `agents_nb` (the reference of the ratios)
+        w, dev = ('w3' if workload == 'w3t' else 'w5'), ['--device', device]
+        out = {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', w, '--env-kind', 'tensor'] + dev + extra + mine),
+               'agents_nb_ordinary_loop': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', w, '--env-kind', 'tensor_ordinary']
+                                           + dev + extra + mine)}
+        if workload == 'w3t':
+            out['agents_nb_gym'] = ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', 'w3'] + extra + mine)
+            out['sb3'] = ('sb3', [f'{W}/sb3_worker.py', '--workload', 'w3'] + extra)
+        return out
     if workload == 'w2':
         return {'agents_nb': ('agents_nb', [f'{W}/agents_nb_worker.py', '--workload', workload] + extra + mine),
                 'sb3': ('sb3', [f'{W}/sb3_worker.py', '--workload', workload] + extra)}
@@ -37,23 +50,36 @@ def candidates(workload: str, max_steps, compile_: bool = False):
             'mlagents': ('mlagents', [f'{W}/mlagents_worker.py', '--workload', workload] + extra)}
 
 
-def ceiling(args, areas: int, env: str = 'CartPole-v1'):
-    "The raw vector environment's rate (and agents_nb's GymEnv over it) with random actions, in the same invocation."
-    systems = select_systems(args, {
-        'raw_sync': [f'{W}/raw_env_worker.py', '--mode', 'sync', '--env', env, '--areas', str(areas)],
-        'agents_nb_GymEnv': [f'{W}/raw_env_worker.py', '--mode', 'gymenv', '--env', env, '--areas', str(areas)]},
-        {'raw_sync': 'raw', 'agents_nb_GymEnv': 'agents_nb'})
+def ceiling(args, areas: int, env: str = 'CartPole-v1', tensor: bool = False):
+    """The raw vector environment's rate (and agents_nb's GymEnv over it) with random actions, in the same invocation;
+    with `tensor`, TensorCartPole's `step_tensors` too."""
+    cands = {'raw_sync': [f'{W}/raw_env_worker.py', '--mode', 'sync', '--env', env, '--areas', str(areas)],
+             'agents_nb_GymEnv': [f'{W}/raw_env_worker.py', '--mode', 'gymenv', '--env', env, '--areas', str(areas)]}
+    if tensor: cands['raw_tensor'] = [f'{W}/raw_env_worker.py', '--mode', 'tensor', '--areas', str(areas), '--device', args.device]
+    systems = select_systems(args, cands, {'raw_sync': 'raw', 'agents_nb_GymEnv': 'agents_nb', 'raw_tensor': 'agents_nb'})
     rows = run_alternating(f'ceiling_{env}_{areas}', systems, [0], args.timeout, out_path(args, f'ceiling_{areas}'))
     return {r['system']: r.get('env_steps_per_s') for r in rows if 'error' not in r}, rows
 
 
 def run(workload: str, args) -> str:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    cands = candidates(workload, args.max_steps, args.torch_compile)
+    cands = candidates(workload, args.max_steps, args.torch_compile, args.device)
     systems = select_systems(args, {k: v[1] for k, v in cands.items()}, {k: v[0] for k, v in cands.items()})
     rows = run_alternating(workload, systems, seeds, args.timeout, out_path(args, workload))
     extra = ''
-    if workload in ('w1', 'w3'):
+    if workload in ('w3t', 'w5'):
+        areas = 64 if workload == 'w3t' else 4096
+        args_all = argparse.Namespace(**{**vars(args), 'systems': None})   # the ceilings whatever --systems says
+        rates, _ = ceiling(args_all, areas, tensor=True)
+        mine = [r['env_steps_per_s'] for r in rows if r.get('system') == 'agents_nb' and 'env_steps_per_s' in r]
+        if rates.get('raw_tensor') and mine:
+            import statistics
+            med = statistics.median(mine)
+            extra = (f'\nceilings (random actions, no learning, {areas} copies): TensorCartPole.step_tensors {rates["raw_tensor"]:,.0f} '
+                     f'steps/s, SyncVectorEnv {rates.get("raw_sync") or 0:,.0f}, agents_nb GymEnv {rates.get("agents_nb_GymEnv") or 0:,.0f}; '
+                     f'the tensor rollout end to end: {med:,.0f} steps/s = {100 * med / rates["raw_tensor"]:.1f}% of TensorCartPole\'s ceiling'
+                     + (f', {100 * med / rates["raw_sync"]:.1f}% of the SyncVectorEnv one' if rates.get('raw_sync') else '') + '\n')
+    elif workload in ('w1', 'w3'):
         areas = 64 if workload == 'w3' else 8
         rates, _ = ceiling(args, areas)
         mine = [r['env_steps_per_s'] for r in rows if r.get('system') == 'agents_nb' and 'env_steps_per_s' in r]
@@ -69,7 +95,8 @@ def run(workload: str, args) -> str:
 
 def main():
     p = base_parser(__doc__.split('\n\n')[0])
-    p.add_argument('workload', choices=['w1', 'w2', 'w3', 'w4', 'w4_test', 'w4_default', 'all'])
+    p.add_argument('workload', choices=['w1', 'w2', 'w3', 'w4', 'w4_test', 'w4_default', 'w3t', 'w5', 'all'])
+    p.add_argument('--device', default='cpu', help='w3t, w5: the torch device of the tensor environment and the trainer')
     p.add_argument('--max-steps', type=int, default=None, help="override every system's step budget (quick checks)")
     p.add_argument('--torch-compile', action='store_true', help="run agents_nb with torch_settings.compile (its compilation is timed)")
     args = p.parse_args()
