@@ -4,7 +4,7 @@
 
 # %% ../../nbs/02d_envs.registry.ipynb #5303e450
 from __future__ import annotations
-import inspect, os
+import importlib, inspect, os
 from importlib import metadata
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
@@ -12,11 +12,10 @@ import yaml
 from ..core import suggest
 from .base import *
 from .simple import *
-from .tensor import *
 
 # %% auto #0
-__all__ = ['ENV_GROUP', 'BUILTIN_ENVS', 'BUILTIN_PREFIXES', 'parse_env_args', 'AreasEnv', 'make_builtin', 'make_gym',
-           'make_pettingzoo', 'env_prefixes', 'make_env']
+__all__ = ['ENV_GROUP', 'BUILTIN_ENVS', 'BUILTIN_PREFIXES', 'parse_env_args', 'AreasEnv', 'builtin_env_class', 'make_builtin',
+           'make_gym', 'make_pettingzoo', 'env_prefixes', 'make_env']
 
 # %% ../../nbs/02d_envs.registry.ipynb #5a30eeab
 def parse_env_args(args: Optional[Sequence[str]]) -> Dict[str, Any]:
@@ -74,7 +73,15 @@ ENV_GROUP = 'agents_nb.envs'
 
 BUILTIN_ENVS: Dict[str, type] = {'SimpleEnvironment': SimpleEnvironment, 'MemoryEnvironment': MemoryEnvironment,
                                   'MultiAgentEnvironment': MultiAgentEnvironment, 'RecordEnvironment': RecordEnvironment,
-                                  'TensorCartPole': TensorCartPole}
+                                  'TensorCartPole': 'agents_nb.envs.tensor.TensorCartPole'}   # a dotted path: imported when made (torch)
+
+def builtin_env_class(name: str) -> type:
+    "The class of the built-in environment `name` (importing it when `BUILTIN_ENVS` holds its dotted path)."
+    cls = BUILTIN_ENVS[name]
+    if isinstance(cls, str):
+        module, _, attr = cls.rpartition('.')
+        cls = getattr(importlib.import_module(module), attr)
+    return cls
 
 def _check_kwargs(fn: Callable, kwargs: Mapping[str, Any], env_id: str, skip: Sequence[str] = ()):
     "Raise naming the closest parameter when `kwargs` has a key `fn` does not take."
@@ -91,10 +98,10 @@ def make_builtin(name: str, num_areas: int = 1, seed: Optional[int] = 0, **env_a
     if name not in BUILTIN_ENVS:
         raise UnityEnvironmentException(f'builtin:{name} is not a built-in environment{suggest(name, list(BUILTIN_ENVS), "builtin:")}; '
                                         f'they are {", ".join("builtin:" + n for n in BUILTIN_ENVS)}.')
-    cls = BUILTIN_ENVS[name]
+    cls = builtin_env_class(name)
     _check_kwargs(cls.__init__, env_args, f'builtin:{name}', skip=('self', 'seed'))
     if 'seed' in env_args: raise UnityEnvironmentException(f'builtin:{name}: give the seed with --seed, not in env_args.')
-    if issubclass(cls, TensorEnv):
+    if getattr(cls, 'batched_copies', False):   # a TensorEnv: the copies are one batched environment
         if 'num_envs' in env_args: raise UnityEnvironmentException(f'builtin:{name}: give the number of copies with --num-areas, not in env_args.')
         return cls(num_envs=num_areas, seed=seed, **env_args)
     env_args.setdefault('brain_names', ['1D'])
