@@ -129,14 +129,16 @@ class StatsReporter:
 
     def add_stat(self, key: str, value: float, aggregation: StatsAggregationMethod = StatsAggregationMethod.AVERAGE) -> None:
         "Record `value` under `key`."
-        self.add_stats(key, [value], aggregation)
+        self._add(key, [_as_value(key, value)], aggregation)
 
     def add_stats(self, key: str, values: Sequence[float], aggregation: StatsAggregationMethod = StatsAggregationMethod.AVERAGE) -> None:
         "Record each of `values` under `key`, in order (as many `add_stat` calls, under one lock)."
+        vs = [_as_value(key, value) for value in values]
+        if vs: self._add(key, vs, aggregation)
+
+    def _add(self, key: str, vs: List[float], aggregation) -> None:
         if not isinstance(key, str) or not key: raise ValueError(f'a stat key must be a non-empty string, got {key!r}')
-        agg, vs = _as_aggregation(aggregation), [_as_value(key, value) for value in values]
-        if not vs: return
-        reg = self.registry
+        agg, reg = _as_aggregation(aggregation), self.registry
         with reg.lock:
             values, aggs = reg._values.setdefault(self.category, {}), reg._aggregation.setdefault(self.category, {})
             if values.get(key) and aggs[key] is not agg:
