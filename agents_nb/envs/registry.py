@@ -73,7 +73,8 @@ ENV_GROUP = 'agents_nb.envs'
 
 BUILTIN_ENVS: Dict[str, type] = {'SimpleEnvironment': SimpleEnvironment, 'MemoryEnvironment': MemoryEnvironment,
                                   'MultiAgentEnvironment': MultiAgentEnvironment, 'RecordEnvironment': RecordEnvironment,
-                                  'TensorCartPole': 'agents_nb.envs.tensor.TensorCartPole'}   # a dotted path: imported when made (torch)
+                                  'TensorCartPole': 'agents_nb.envs.tensor.TensorCartPole',   # dotted paths: imported when made (torch)
+                                  'TensorPendulum': 'agents_nb.envs.tensor.TensorPendulum'}
 
 def builtin_env_class(name: str) -> type:
     "The class of the built-in environment `name` (importing it when `BUILTIN_ENVS` holds its dotted path)."
