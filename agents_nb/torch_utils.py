@@ -16,8 +16,9 @@ __all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_updat
            'polynomial_decay', 'DecayedValue']
 
 # %% ../nbs/05_torch_utils.ipynb #eedf6e96
-def masked_mean(tensor: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    "Mean of `tensor` over the rows where `masks` (`(rows,)`, bool or 0/1) is set; 0 if none is."
+def masked_mean(tensor: torch.Tensor, masks: Optional[torch.Tensor]) -> torch.Tensor:
+    "Mean of `tensor` over the rows where `masks` (`(rows,)`, bool or 0/1) is set; 0 if none is; every row if `masks` is None."
+    if masks is None: return tensor.mean()
     masks = masks.to(tensor.dtype)
     if tensor.dim() > 1: masks = masks.reshape((-1,) + (1,) * (tensor.dim() - 1)).expand_as(tensor)
     return (tensor * masks).sum() / torch.clamp(masks.sum(), min=1.0)

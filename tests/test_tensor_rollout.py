@@ -62,6 +62,23 @@ def test_same_training_as_the_ordinary_loop_at_scale(tmp_path):
         assert torch.allclose(a, b, atol=1e-4), (a - b).abs().max()
 
 
+@pytest.mark.parametrize('extra', [{'shared_critic': True}, {'learning_rate_schedule': 'constant', 'epsilon_schedule': 'constant'}])
+def test_same_training_with_other_settings(extra, tmp_path):
+    "A shared actor-critic (the actor is the critic) and constant schedules train the same networks both ways too."
+    torch.set_num_threads(1)
+    settings = {**CARTPOLE, 'time_horizon': 8, 'network_settings': {'hidden_units': 16},
+                'hyperparameters': {**CARTPOLE['hyperparameters'], 'batch_size': 16, 'buffer_size': 48, 'num_epoch': 2, **extra}}
+    ordinary = trainer_for(settings, 3, tmp_path / 'a')
+    drive_trainer(TensorCartPole(num_envs=4, seed=7), 'CartPole', ordinary, 120)
+    tensor = trainer_for(settings, 3, tmp_path / 'b')
+    TensorRollout(tensor, TensorCartPole(num_envs=4, seed=7)).run(120)
+    assert len(ordinary.stats_reporter.get_stats_summaries('Losses/Policy Loss').full_dist) >= 5
+    for a, b in zip(ordinary.optimizer.get_modules()['Optimizer:critic'].parameters(), tensor.optimizer.get_modules()['Optimizer:critic'].parameters()):
+        assert torch.allclose(a, b, atol=1e-4), (a - b).abs().max()
+    for a, b in zip(ordinary.policy.actor.parameters(), tensor.policy.actor.parameters()):
+        assert torch.allclose(a, b, atol=1e-4), (a - b).abs().max()
+
+
 EXE = shutil.which('agents-nb-learn')
 
 

@@ -18,9 +18,9 @@ from ..optimizer import *
 from ..trainer import *
 
 # %% auto #0
-__all__ = ['memories_from_batch', 'actions_from_batch', 'action_masks_from_batch', 'old_log_probs_from_batch',
-           'TorchPPOOptimizer', 'ppo_rewarded_buffer', 'ppo_add_advantages', 'ppo_batch_buffer',
-           'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
+__all__ = ['memories_from_batch', 'actions_from_batch', 'action_masks_from_batch', 'loss_masks_from_batch',
+           'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_rewarded_buffer', 'ppo_add_advantages',
+           'ppo_batch_buffer', 'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -46,6 +46,11 @@ def action_masks_from_batch(batch: AgentBuffer, action_spec, device=None) -> Opt
     if action_spec.discrete_size == 0: return None
     masks = batch[BufferKey.ACTION_MASK].to_ndarray()
     return None if masks.all() else torch.as_tensor(masks, dtype=torch.float32, device=device)
+
+def loss_masks_from_batch(batch: AgentBuffer, device=None) -> Optional[torch.Tensor]:
+    "The rows that count in the losses (`MASKS` set; not a sequence's padding); None when all do, which `masked_mean` takes as every row."
+    masks = np.asarray(batch[BufferKey.MASKS].to_ndarray()) > 0
+    return None if masks.all() else torch.as_tensor(masks, device=device)
 
 def old_log_probs_from_batch(batch: AgentBuffer, action_spec, device=None) -> torch.Tensor:
     "The log-probabilities stored at collection, flattened like `ActionLogProbs.flatten` (continuous, then branches)."
@@ -89,7 +94,8 @@ class TorchPPOOptimizer(TorchOptimizer):
         if spec.action_spec.continuous_size: needed += [BufferKey.CONTINUOUS_ACTION, BufferKey.CONTINUOUS_LOG_PROBS]
         if spec.action_spec.discrete_size: needed += [BufferKey.DISCRETE_ACTION, BufferKey.DISCRETE_LOG_PROBS]
         require_fields(batch, needed, 'The PPO update')
-        return self.gradient_step(lambda eps, beta, params: self.accumulate_gradients(batch, lambda b: self.losses(b, eps, beta), [('Loss', params)]))
+        return self.gradient_step(lambda eps, beta, params: self.accumulate_gradients(
+            batch, lambda part: self.losses(part, eps, beta), [('Loss', params)]))
 
     def gradient_step(self, accumulate: Callable[[float, float, List[torch.nn.Parameter]], Dict[str, float]]) -> Dict[str, float]:
         """One Adam step at the current step's learning rate, epsilon and beta, on the gradients `accumulate(epsilon, beta,
@@ -118,7 +124,12 @@ class TorchPPOOptimizer(TorchOptimizer):
                       memories=memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
                       critic_memories=memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if self.critic.memory_size else None,
                       returns=returns, old_values=old_values, advantages=t(BufferKey.ADVANTAGES),
-                      old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
+                      old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device),
+                      loss_masks=loss_masks_from_batch(batch, p.device))
+        return self.terms(inputs, epsilon, beta)
+
+    def terms(self, inputs: Dict[str, object], epsilon: float, beta: float) -> Dict[str, torch.Tensor]:
+        "`loss_terms` of a minibatch's tensors `inputs`, compiled when `compile` is set (epsilon and beta then as tensors)."
         epsilon, beta = self.scalars(epsilon, beta)
         return self.compiled('PPO loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
 
