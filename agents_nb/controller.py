@@ -168,7 +168,7 @@ class TrainerController:
         if trainer is None: trainer = self.trainers[env.name] = self.factory.generate(env.name)
         problem = tensor_rollout_problem(trainer, env)
         if problem is not None:
-            self.print_fn(f'{env.name}: the ordinary loop ({problem[0].split(": ", 1)[1].split(";")[0]})')
+            self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: {problem[0]})')
             return []
         self.print_fn(f'{env.name}: tensor rollout of {env.num_envs} copies on {env.device}')
         return [TensorRollout(trainer, env)]
