@@ -19,8 +19,8 @@ from ..trainer import *
 
 # %% auto #0
 __all__ = ['memories_from_batch', 'actions_from_batch', 'action_masks_from_batch', 'loss_masks_from_batch',
-           'old_log_probs_from_batch', 'TorchPPOOptimizer', 'ppo_rewarded_buffer', 'ppo_add_advantages',
-           'ppo_batch_buffer', 'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
+           'old_log_probs_from_batch', 'TorchPPOOptimizer', 'trajectory_sums', 'ppo_rewarded_buffer',
+           'ppo_add_advantages', 'ppo_batch_buffer', 'ppo_trajectory_buffers', 'ppo_trajectory_buffer', 'PPOTrainer']
 
 # %% ../../nbs/07_trainers.ppo.ipynb #f11f0507
 def memories_from_batch(batch: AgentBuffer, key: BufferKey, sequence_length: int, device=None) -> Optional[torch.Tensor]:
@@ -149,6 +149,10 @@ class TorchPPOOptimizer(TorchOptimizer):
         return {'Optimizer:value_optimizer': self.optimizer, 'Optimizer:critic': self._critic, **super().get_modules()}
 
 # %% ../../nbs/07_trainers.ppo.ipynb #e5551ed8
+def trajectory_sums(buf: AgentBuffer, key, lengths: np.ndarray) -> np.ndarray:
+    "The sum of `key` over each of the consecutive trajectories of `lengths` rows that `buf` holds, in float64."
+    return np.add.reduceat(buf[key].to_ndarray().astype(np.float64), np.cumsum(lengths) - lengths)
+
 def ppo_rewarded_buffer(optimizer: TorchPPOOptimizer, trajectories: Sequence[Trajectory],
                         update_normalization: bool = True) -> Tuple[ColumnarBuffer, np.ndarray]:
     """The rows of all `trajectories`, one after another, in one `ColumnarBuffer` with each signal's rewards (times its
@@ -257,8 +261,7 @@ class PPOTrainer(OnPolicyTrainer):
     def _report(self, trajectories: List[Trajectory], buf: AgentBuffer, lengths: np.ndarray, values: bool) -> None:
         """Trajectory by trajectory, in order: the step count with its summaries and checkpoints, each signal's mean value
         estimate (`values`), and the reward sums (the episode's stats when it ended)."""
-        starts = np.cumsum(lengths) - lengths
-        sums = lambda key: np.add.reduceat(buf[key].to_ndarray().astype(np.float64), starts)
+        sums = lambda key: trajectory_sums(buf, key, lengths)
         signals = {name: (provider.name, sums(RewardSignalUtil.value_estimates_key(name)) / lengths if values else None,
                           sums(RewardSignalUtil.rewards_key(name))) for name, provider in self.optimizer.reward_signals.items()}
         environment = sums(BufferKey.ENVIRONMENT_REWARDS)
@@ -280,11 +283,9 @@ class PPOTrainer(OnPolicyTrainer):
         lengths = np.concatenate([n for _, _, n in self._waiting])
         self._waiting, self._waiting_rows = [], 0
         ppo_add_advantages(self.optimizer, joined, trajectories, lengths, self.trainer_settings.hyperparameters.lambd)
-        starts = np.cumsum(lengths) - lengths
         for name, provider in self.optimizer.reward_signals.items():
-            key = RewardSignalUtil.value_estimates_key(name)
-            for mean in (np.add.reduceat(joined[key].to_ndarray().astype(np.float64), starts) / lengths).tolist():
-                self.stats_reporter.add_stat(f'Policy/{provider.name} Value Estimate', mean)
+            means = trajectory_sums(joined, RewardSignalUtil.value_estimates_key(name), lengths) / lengths
+            self.stats_reporter.add_stats(f'Policy/{provider.name} Value Estimate', means.tolist())
         joined.resequence_and_append(self.update_buffer)
 
     def _is_ready_update(self) -> bool:
