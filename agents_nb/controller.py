@@ -163,7 +163,10 @@ class TrainerController:
     def _tensor_rollouts(self, env: BaseEnv) -> List[TensorRollout]:
         """A `TensorRollout` for a `TensorEnv` whose trainer the tensor path supports, without a curriculum; none (the
         ordinary loop) otherwise, saying why."""
-        if not isinstance(env, TensorEnv) or self.factory.param_manager is not None: return []
+        if not isinstance(env, TensorEnv): return []
+        if self.factory.param_manager is not None:
+            self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: environment_parameters are not supported)')
+            return []
         trainer = self.trainers.get(env.name)
         if trainer is None: trainer = self.trainers[env.name] = self.factory.generate(env.name)
         problem = tensor_rollout_problem(trainer, env)

@@ -79,6 +79,23 @@ def test_same_training_with_other_settings(extra, tmp_path):
         assert torch.allclose(a, b, atol=1e-4), (a - b).abs().max()
 
 
+def test_environment_parameters_run_the_ordinary_loop(tmp_path):
+    "A curriculum over TensorCartPole's gravity: the controller says it uses the ordinary loop, and the lesson's value reaches the copies."
+    from agents_nb.controller import run_training
+    options = RunOptions.from_dict({
+        'behaviors': {'CartPole': {'trainer_type': 'ppo', 'max_steps': 1200, 'summary_freq': 600, 'time_horizon': 16,
+                                   'hyperparameters': {'batch_size': 64, 'buffer_size': 128}, 'network_settings': {'hidden_units': 16}}},
+        'environment_parameters': {'gravity': {'curriculum': [
+            {'name': 'light', 'value': 5.0, 'completion_criteria': {'behavior': 'CartPole', 'measure': 'progress', 'threshold': 0.25}},
+            {'name': 'heavy', 'value': 15.0}]}},
+        'env_settings': {'seed': 1}, 'checkpoint_settings': {'run_id': 'g', 'results_dir': str(tmp_path)},
+        'torch_settings': {'device': 'cpu'}})
+    env, lines = TensorCartPole(num_envs=8, seed=0), []
+    run_training(options, env=env, print_fn=lines.append, console=False, progress=False, tensorboard=False)
+    assert 'CartPole: the ordinary loop (tensor rollout: environment_parameters are not supported)' in lines
+    assert env.param('gravity').tolist() == [15.0] * 8, env.param('gravity')   # every copy started an episode of the second lesson
+
+
 EXE = shutil.which('agents-nb-learn')
 
 
