@@ -316,8 +316,8 @@ def run_training(options: RunOptions, env: Optional[BaseEnv] = None, console: bo
         from agents_nb.learn import make_env_manager, make_env_from_settings
         from agents_nb.envs.registry import BUILTIN_ENVS, builtin_env_class
         prefix, _, name = (options.env_settings.env_path or '').partition(':')
-        one_tensor_env = (prefix == 'builtin' and name in BUILTIN_ENVS and issubclass(builtin_env_class(name), TensorEnv)
-                          and options.env_settings.num_envs == 1)
+        one_tensor_env = (prefix == 'builtin' and name in BUILTIN_ENVS and options.env_settings.num_envs == 1
+                          and getattr(builtin_env_class(name), 'batched_copies', False))   # as make_builtin decides
         env = make_env_from_settings(options.env_settings, seed=seed) if one_tensor_env else make_env_manager(options.env_settings, seed=seed)
     try:
         return controller.start_learning(env, max_env_steps=max_env_steps, progress=make_bar if progress else None)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import importlib, inspect, os
 from importlib import metadata
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import yaml
 from ..core import suggest
@@ -71,7 +71,7 @@ class AreasEnv(StepsEnv):
 # %% ../../nbs/02d_envs.registry.ipynb #eb0c4eb4
 ENV_GROUP = 'agents_nb.envs'
 
-BUILTIN_ENVS: Dict[str, type] = {'SimpleEnvironment': SimpleEnvironment, 'MemoryEnvironment': MemoryEnvironment,
+BUILTIN_ENVS: Dict[str, Union[type, str]] = {'SimpleEnvironment': SimpleEnvironment, 'MemoryEnvironment': MemoryEnvironment,
                                   'MultiAgentEnvironment': MultiAgentEnvironment, 'RecordEnvironment': RecordEnvironment,
                                   'TensorCartPole': 'agents_nb.envs.tensor.TensorCartPole',   # dotted paths: imported when made (torch)
                                   'TensorPendulum': 'agents_nb.envs.tensor.TensorPendulum'}
