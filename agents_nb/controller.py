@@ -174,7 +174,7 @@ class TrainerController:
             self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: {problem[0]})')
             return []
         self.print_fn(f'{env.name}: tensor rollout of {env.num_envs} copies on {env.device}')
-        return [TensorRollout(trainer, env)]
+        return [TensorRollout(trainer, env, self.timers)]
 
     def advance_tensors(self, rollouts: List[TensorRollout]) -> None:
         "One environment step of the tensor rollouts (each acts, updates when due, steps its environment)."
