@@ -58,6 +58,10 @@ PPO_CARTPOLE_64 = copy.deepcopy(PPO_ZOO_CARTPOLE)
 PPO_CARTPOLE_64['hyperparameters'].update(batch_size=1024, buffer_size=4096, num_epoch=4)
 PPO_CARTPOLE_64.update(time_horizon=64, max_steps=200_000)
 
+PPO_CARTPOLE_4096 = copy.deepcopy(PPO_ZOO_CARTPOLE)
+PPO_CARTPOLE_4096['hyperparameters'].update(batch_size=8192, buffer_size=65536, num_epoch=4)
+PPO_CARTPOLE_4096.update(time_horizon=16, max_steps=2_000_000)
+
 # ML-Agents' tests/dummy_config.py ppo_dummy_config (beta and epsilon schedules stay linear there)
 PPO_MLA_TEST = {
     'trainer_type': 'ppo',
@@ -65,10 +69,6 @@ PPO_MLA_TEST = {
                         'epsilon_schedule': 'linear', 'batch_size': 16, 'buffer_size': 64},
     'network_settings': {'num_layers': 1, 'hidden_units': 32},
     'max_steps': 3000, 'summary_freq': 10_000_000, 'checkpoint_interval': 10_000_000, 'threaded': False}
-PPO_CARTPOLE_4096 = copy.deepcopy(PPO_ZOO_CARTPOLE)
-PPO_CARTPOLE_4096['hyperparameters'].update(batch_size=8192, buffer_size=65536, num_epoch=4)
-PPO_CARTPOLE_4096.update(time_horizon=16, max_steps=2_000_000)
-
 PPO_MLA_DEFAULT = {'trainer_type': 'ppo', 'max_steps': 15_000, 'summary_freq': 10_000_000,
                    'checkpoint_interval': 10_000_000, 'threaded': False}
 

@@ -61,34 +61,34 @@ def ceiling(args, areas: int, env: str = 'CartPole-v1', tensor: bool = False):
     return {r['system']: r.get('env_steps_per_s') for r in rows if 'error' not in r}, rows
 
 
+CEILING_AREAS = {'w1': 8, 'w3': 64, 'w3t': 64, 'w5': 4096}   # workloads measured against their environments' ceilings
+CEILING_NAMES = {'raw_tensor': "TensorCartPole.step_tensors", 'raw_sync': 'SyncVectorEnv', 'agents_nb_GymEnv': 'agents_nb GymEnv'}
+
+
+def ceiling_line(rates, mine, areas: int) -> str:
+    "The ceilings measured (random actions, no learning) and agents_nb's median rate as a share of each raw one."
+    measured = [(k, rates[k]) for k in CEILING_NAMES if rates.get(k)]
+    if not measured or not mine: return ''
+    import statistics
+    med = statistics.median(mine)
+    shares = ', '.join(f'{100 * med / v:.1f}% of {CEILING_NAMES[k]}' for k, v in measured if k != 'agents_nb_GymEnv')
+    return (f'\nceilings (random actions, no learning, {areas} copies): '
+            + ', '.join(f'{CEILING_NAMES[k]} {v:,.0f} steps/s' for k, v in measured)
+            + f'; agents_nb training end to end: {med:,.0f} steps/s = {shares}\n')
+
+
 def run(workload: str, args) -> str:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     cands = candidates(workload, args.max_steps, args.torch_compile, args.device)
     systems = select_systems(args, {k: v[1] for k, v in cands.items()}, {k: v[0] for k, v in cands.items()})
     rows = run_alternating(workload, systems, seeds, args.timeout, out_path(args, workload))
     extra = ''
-    if workload in ('w3t', 'w5'):
-        areas = 64 if workload == 'w3t' else 4096
-        args_all = argparse.Namespace(**{**vars(args), 'systems': None})   # the ceilings whatever --systems says
-        rates, _ = ceiling(args_all, areas, tensor=True)
+    if workload in CEILING_AREAS:
+        areas, tensor = CEILING_AREAS[workload], workload in ('w3t', 'w5')
+        # a tensor workload's --systems names its training systems: its ceilings are measured whatever it says
+        rates, _ = ceiling(argparse.Namespace(**{**vars(args), 'systems': None}) if tensor else args, areas, tensor=tensor)
         mine = [r['env_steps_per_s'] for r in rows if r.get('system') == 'agents_nb' and 'env_steps_per_s' in r]
-        if rates.get('raw_tensor') and mine:
-            import statistics
-            med = statistics.median(mine)
-            extra = (f'\nceilings (random actions, no learning, {areas} copies): TensorCartPole.step_tensors {rates["raw_tensor"]:,.0f} '
-                     f'steps/s, SyncVectorEnv {rates.get("raw_sync") or 0:,.0f}, agents_nb GymEnv {rates.get("agents_nb_GymEnv") or 0:,.0f}; '
-                     f'the tensor rollout end to end: {med:,.0f} steps/s = {100 * med / rates["raw_tensor"]:.1f}% of TensorCartPole\'s ceiling'
-                     + (f', {100 * med / rates["raw_sync"]:.1f}% of the SyncVectorEnv one' if rates.get('raw_sync') else '') + '\n')
-    elif workload in ('w1', 'w3'):
-        areas = 64 if workload == 'w3' else 8
-        rates, _ = ceiling(args, areas)
-        mine = [r['env_steps_per_s'] for r in rows if r.get('system') == 'agents_nb' and 'env_steps_per_s' in r]
-        if rates.get('raw_sync') and mine:
-            import statistics
-            med = statistics.median(mine)
-            extra = (f'\nceiling (random actions, no learning, {areas} areas): SyncVectorEnv {rates["raw_sync"]:,.0f} steps/s'
-                     + (f', agents_nb GymEnv {rates["agents_nb_GymEnv"]:,.0f} steps/s' if rates.get('agents_nb_GymEnv') else '')
-                     + f'; agents_nb training end to end: {med:,.0f} steps/s = {100 * med / rates["raw_sync"]:.1f}% of the ceiling\n')
+        extra = ceiling_line(rates, mine, areas)
     title = f'{workload} (agents_nb with --torch-compile)' if args.torch_compile else workload
     return finish(args, title, rows, extra=extra)
 
