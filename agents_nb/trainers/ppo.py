@@ -5,7 +5,7 @@
 # %% ../../nbs/07_trainers.ppo.ipynb #21229a7b
 from __future__ import annotations
 import math
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from ..core import *
@@ -15,6 +15,7 @@ from ..torch_utils import *
 from ..networks import *
 from ..policy import TorchPolicy
 from ..optimizer import *
+from ..fastgrad import PPOGradients, ppo_gradients_problem
 from ..trainer import *
 
 # %% auto #0
@@ -81,6 +82,8 @@ class TorchPPOOptimizer(TorchOptimizer):
         self.decay_beta = DecayedValue(hp.beta_schedule, hp.beta, BETA_FLOOR, steps)
         self.stream_names = list(self.reward_signals)
         self.value_clipping = False   # ML-Agents' effective loss; True clips around the collection-time estimates
+        self.hand_gradients = True    # dense networks: PPO's gradients by hand (fastgrad), the same as autograd's
+        self._hand: Any = None        # the PPOGradients, or why there are none
 
     @property
     def critic(self): return self._critic
@@ -94,8 +97,32 @@ class TorchPPOOptimizer(TorchOptimizer):
         if spec.action_spec.continuous_size: needed += [BufferKey.CONTINUOUS_ACTION, BufferKey.CONTINUOUS_LOG_PROBS]
         if spec.action_spec.discrete_size: needed += [BufferKey.DISCRETE_ACTION, BufferKey.DISCRETE_LOG_PROBS]
         require_fields(batch, needed, 'The PPO update')
-        return self.gradient_step(lambda eps, beta, params: self.accumulate_gradients(
-            batch, lambda part: self.losses(part, eps, beta), [('Loss', params)]))
+        return self.gradient_step(lambda eps, beta, params: self.minibatch_gradients(batch, self.batch_inputs, eps, beta, params))
+
+    def hand_gradients_for(self) -> Optional[PPOGradients]:
+        """The hand-derived gradients (`PPOGradients`) when they apply: `hand_gradients` set, dense networks, and none of
+        `compile`, a memory budget or value clipping; None otherwise (autograd then)."""
+        if not self.hand_gradients or self.compile or self.value_clipping or self.memory_budget_mb is not None \
+                or self._max_chunk_rows is not None: return None
+        if self._hand is None:   # made once: the networks' structure does not change
+            problem = ppo_gradients_problem(self.policy.actor, self.critic)
+            self._hand = problem if problem else PPOGradients(self.policy.actor, self.critic)
+        return self._hand if isinstance(self._hand, PPOGradients) else None
+
+    def minibatch_gradients(self, batch, inputs_of: Callable[[Any], Dict[str, Any]], epsilon: float, beta: float,
+                            params: List[torch.nn.Parameter]) -> Dict[str, float]:
+        """Leave the gradients of PPO's loss on the minibatch `batch` (whose loss inputs are `inputs_of(batch)`) in
+        `params`: by hand when `hand_gradients_for()` allows it and every row counts, else through autograd (by chunks
+        under a memory budget). Returns the losses' values."""
+        hand = self.hand_gradients_for()
+        if hand is not None:
+            inputs = inputs_of(batch)
+            if inputs['loss_masks'] is None:
+                grads, values = hand(inputs['obs'], inputs['actions'], inputs['action_masks'], inputs['returns'],
+                                     inputs['advantages'], inputs['old_log_probs'], epsilon, beta)
+                for p in params: p.grad = grads.get(p)
+                return values
+        return self.accumulate_gradients(batch, lambda part: self.terms(inputs_of(part), epsilon, beta), [('Loss', params)])
 
     def gradient_step(self, accumulate: Callable[[float, float, List[torch.nn.Parameter]], Dict[str, float]]) -> Dict[str, float]:
         """One Adam step at the current step's learning rate, epsilon and beta, on the gradients `accumulate(epsilon, beta,
@@ -114,6 +141,10 @@ class TorchPPOOptimizer(TorchOptimizer):
 
     def losses(self, batch: AgentBuffer, epsilon: float, beta: float) -> Dict[str, torch.Tensor]:
         "PPO's loss terms on `batch` (whole sequences), each a masked mean; `Loss` is the one minimised."
+        return self.terms(self.batch_inputs(batch), epsilon, beta)
+
+    def batch_inputs(self, batch: AgentBuffer) -> Dict[str, Any]:
+        "The tensors `loss_terms` takes, from a minibatch of the update buffer."
         p, seq, spec = self.policy, self.policy.sequence_length, self.policy.behavior_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device)
         returns = {n: t(RewardSignalUtil.returns_key(n)) for n in self.stream_names}
@@ -126,7 +157,7 @@ class TorchPPOOptimizer(TorchOptimizer):
                       returns=returns, old_values=old_values, advantages=t(BufferKey.ADVANTAGES),
                       old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device),
                       loss_masks=loss_masks_from_batch(batch, p.device))
-        return self.terms(inputs, epsilon, beta)
+        return inputs
 
     def terms(self, inputs: Dict[str, object], epsilon: float, beta: float) -> Dict[str, torch.Tensor]:
         "`loss_terms` of a minibatch's tensors `inputs`, compiled when `compile` is set (epsilon and beta then as tensors)."

@@ -41,8 +41,7 @@ class TensorBatch:
 @patch
 def update_tensors(self: TorchPPOOptimizer, batch: TensorBatch) -> Dict[str, float]:
     "`update` on a minibatch given as tensors."
-    return self.gradient_step(lambda eps, beta, params: self.accumulate_gradients(
-        batch, lambda part: self.terms(part.inputs, eps, beta), [('Loss', params)]))
+    return self.gradient_step(lambda eps, beta, params: self.minibatch_gradients(batch, lambda part: part.inputs, eps, beta, params))
 
 # %% ../../nbs/07a_trainers.tensor.ipynb #fd78602e
 def tensor_gae(rewards: torch.Tensor, values: torch.Tensor, next_values: torch.Tensor, lengths: torch.Tensor,
