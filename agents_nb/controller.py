@@ -22,7 +22,6 @@ from .trainer import RLTrainer
 from .trainers.ppo import PPOTrainer
 from .trainers.sac import SACTrainer
 from .trainers.poca import POCATrainer
-from .envs.tensor import TensorEnv
 from .trainers.tensor import TensorRollout, tensor_rollout_problem
 from .trainers.ghost import ELO_K_FACTOR, BehaviorIdentifiers, BehaviorQueue, GhostController, GhostTrainer
 from .env_params import EnvironmentParameterManager
@@ -161,9 +160,9 @@ class TrainerController:
         if self.on_step is not None: self.on_step(self)
 
     def _tensor_rollouts(self, env: BaseEnv) -> List[TensorRollout]:
-        """A `TensorRollout` for a `TensorEnv` whose trainer the tensor path supports, without a curriculum; none (the
-        ordinary loop) otherwise, saying why."""
-        if not isinstance(env, TensorEnv): return []
+        """A `TensorRollout` for an environment with a tensor face (a `TensorEnv`, a `GymEnv`) whose trainer the tensor
+        path supports, without a curriculum; none (the ordinary loop) otherwise, saying why."""
+        if not callable(getattr(env, 'step_tensors', None)): return []
         if self.factory.param_manager is not None:
             self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: environment_parameters are not supported)')
             return []

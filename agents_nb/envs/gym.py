@@ -10,6 +10,7 @@ import numpy as np
 import gymnasium as gym
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, AsyncVectorEnv
+from fastcore.basics import patch
 from .base import *
 
 # %% auto #0
@@ -248,3 +249,53 @@ class GymEnv(StepsEnv):
         self._made_kwargs[i] = dict(values)
 
     def close(self) -> None: self.venv.close()
+
+# %% ../../nbs/02b_envs.gym.ipynb #12c36822
+@patch
+def tensor_problem(self: GymEnv) -> Optional[str]:
+    "What keeps this environment from the tensor face (`reset_tensors`, `step_tensors`) and `TensorRollout`, or None."
+    if len(self.spec.observation_specs) != 1: return f'{len(self.spec.observation_specs)} observations (the tensor face takes one)'
+    if self.observations.mask_path is not None: return 'an action mask (the tensor face takes none)'
+    return None
+
+@patch(as_prop=True)
+def num_envs(self: GymEnv) -> int:
+    "The number of copies (`num_areas`), as `TensorEnv` names it."
+    return self.num_areas
+
+@patch(as_prop=True)
+def device(self: GymEnv):
+    "The torch device of the tensor face: the CPU."
+    import torch
+    return torch.device('cpu')
+
+def _tensor_face(env: GymEnv):
+    problem = env.tensor_problem()
+    if problem: raise UnityEnvironmentException(f'{env.name}: no tensor face: {problem}')
+
+@patch
+def reset_tensors(self: GymEnv):
+    "Start every area anew, as `reset` does; the first observations as a CPU tensor `(num_areas, size)`."
+    import torch
+    _tensor_face(self)
+    self.reset()
+    return torch.from_numpy(self._steps[self.name][0].obs[0])
+
+@patch
+def step_tensors(self: GymEnv, continuous=None, discrete=None, check_values: bool = True):
+    """Step every area with its row of `continuous` (float) and `discrete` (integer) actions, CPU tensors checked as
+    `TensorEnv.step_tensors` checks them; reset the areas whose episode ended. A `TensorStep`."""
+    import torch
+    from agents_nb.envs.tensor import TensorStep, check_tensor_actions
+    check_tensor_actions(self.name, self.spec.action_spec, self.num_areas, torch.device('cpu'), continuous, discrete, check_values)
+    acts = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
+    obs, reward, terminated, truncated, _ = self.venv.step(self.actions.decode(acts))
+    terminated, truncated = np.asarray(terminated, bool), np.asarray(truncated, bool)
+    final = self.observations.encode(obs)[0]
+    done = terminated | truncated
+    after = final
+    if done.any():
+        self._new_ids(done)
+        after = self.observations.encode(self._reset_areas(done))[0]
+    return TensorStep(torch.from_numpy(after), torch.from_numpy(np.asarray(reward, np.float32)), torch.from_numpy(terminated),
+                      torch.from_numpy(truncated), torch.from_numpy(final))

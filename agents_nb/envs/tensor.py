@@ -12,7 +12,7 @@ from ..core import suggest
 from .base import *
 
 # %% auto #0
-__all__ = ['TensorStep', 'TensorEnv', 'TensorCartPole', 'TensorPendulum']
+__all__ = ['TensorStep', 'check_tensor_actions', 'TensorEnv', 'TensorCartPole', 'TensorPendulum']
 
 # %% ../../nbs/02aa_envs.tensor.ipynb #0cee5d32
 class TensorStep(NamedTuple):
@@ -22,6 +22,30 @@ class TensorStep(NamedTuple):
     terminated: torch.Tensor   # (N,) bool: the episode reached a terminal state (its next value is 0)
     truncated: torch.Tensor    # (N,) bool: the episode hit the time limit
     final_obs: torch.Tensor    # (N, *shape): the observation the step ended in, before any reset
+
+# %% ../../nbs/02aa_envs.tensor.ipynb #e040e763
+def check_tensor_actions(name: str, spec: ActionSpec, n: int, device: torch.device, continuous: Optional[torch.Tensor],
+                         discrete: Optional[torch.Tensor], check_values: bool = True) -> None:
+    """Check a batch of tensor actions for `n` copies of behavior `name`: shapes, dtypes and device always, the values
+    (discrete ones in their branch, continuous ones finite) when `check_values`; a `UnityActionException` names the fault."""
+    for kind, x, width in (('continuous', continuous, spec.continuous_size), ('discrete', discrete, spec.discrete_size)):
+        if width == 0: continue
+        if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, width):
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise UnityActionException(f'{name}: {kind} actions must be a tensor of shape ({n}, {width}); got {got}.')
+        if x.device != device:
+            raise UnityActionException(f'{name}: {kind} actions are on {x.device}, the environment on {device}.')
+        if x.dtype.is_floating_point != (kind == 'continuous'):
+            raise UnityActionException(f'{name}: {kind} actions must be {"floats" if kind == "continuous" else "integers"}; got {x.dtype}.')
+    if not check_values: return
+    if spec.continuous_size and not torch.isfinite(continuous).all():
+        raise UnityActionException(f'{name}: continuous actions must be finite; got NaN or infinity.')
+    if spec.discrete_size:
+        bad = (discrete < 0) | (discrete >= torch.tensor(spec.discrete_branches, device=device))
+        if bad.any():
+            branch = int(bad.any(0).nonzero()[0, 0])
+            raise UnityActionException(f'{name}: discrete branch {branch} has {spec.discrete_branches[branch]} options '
+                                       f'(0 to {spec.discrete_branches[branch] - 1}); got {discrete[:, branch][bad[:, branch]].tolist()[:5]}.')
 
 # %% ../../nbs/02aa_envs.tensor.ipynb #dedc2965
 class TensorEnv(StepsEnv):
@@ -81,34 +105,13 @@ class TensorEnv(StepsEnv):
         self.episode_steps.zero_()
         return self._observe()
 
-    def _check_tensor_actions(self, continuous, discrete, check_values: bool):
-        a, n = self.action_spec, self.num_envs
-        for kind, x, width in (('continuous', continuous, a.continuous_size), ('discrete', discrete, a.discrete_size)):
-            if width == 0: continue
-            if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, width):
-                got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-                raise UnityActionException(f'{self.name}: {kind} actions must be a tensor of shape ({n}, {width}); got {got}.')
-            if x.device != self.device:
-                raise UnityActionException(f'{self.name}: {kind} actions are on {x.device}, the environment on {self.device}.')
-            if x.dtype.is_floating_point != (kind == 'continuous'):
-                raise UnityActionException(f'{self.name}: {kind} actions must be {"floats" if kind == "continuous" else "integers"}; got {x.dtype}.')
-        if not check_values: return
-        if a.continuous_size and not torch.isfinite(continuous).all():
-            raise UnityActionException(f'{self.name}: continuous actions must be finite; got NaN or infinity.')
-        if a.discrete_size:
-            bad = (discrete < 0) | (discrete >= torch.tensor(a.discrete_branches, device=self.device))
-            if bad.any():
-                branch = int(bad.any(0).nonzero()[0, 0])
-                raise UnityActionException(f'{self.name}: discrete branch {branch} has {a.discrete_branches[branch]} options '
-                                           f'(0 to {a.discrete_branches[branch] - 1}); got {discrete[:, branch][bad[:, branch]].tolist()[:5]}.')
-
     def step_tensors(self, continuous: Optional[torch.Tensor] = None, discrete: Optional[torch.Tensor] = None,
                      check_values: bool = True) -> TensorStep:
         """Step every copy with its action; copies whose episode ended start a new one (see `TensorStep`). The shapes,
         dtypes and device of the actions are always checked; their values (discrete ones in range, continuous ones
         finite) unless `check_values=False`, which a caller whose actions are valid by construction passes to spare
         the check (on a GPU, a synchronisation)."""
-        self._check_tensor_actions(continuous, discrete, check_values)
+        check_tensor_actions(self.name, self.action_spec, self.num_envs, self.device, continuous, discrete, check_values)
         reward, terminated = self._advance(continuous, discrete)
         self.episode_steps += 1
         truncated = (self.episode_steps >= self.max_episode_steps) if self.max_episode_steps else torch.zeros_like(terminated)
@@ -152,6 +155,10 @@ class TensorEnv(StepsEnv):
                 raise UnityEnvironmentException(f'{type(self).__name__} has no environment parameter {k!r}'
                                                 f'{suggest(str(k), list(self.episode_parameters))}; its parameters: {names}.')
         super().set_environment_parameters(params)
+
+    def tensor_problem(self) -> Optional[str]:
+        "What keeps this environment from `TensorRollout` (None: nothing; environments that wrap others may say something)."
+        return None
 
     def close(self) -> None: pass
 

@@ -69,7 +69,8 @@ def tensor_rollout_problem(trainer, env) -> Optional[Tuple[str, List[str]]]:
     def no(what, *path, only=''): return f'{what} is not supported{only}', ['behaviors', name, *path]
     if ts.self_play is not None: return no('self_play', 'self_play')
     if not isinstance(trainer, PPOTrainer): return no(f'the {ts.trainer_type} trainer', 'trainer_type', only=' (PPO only)')
-    if not isinstance(env, TensorEnv): return f'{type(env).__name__} is not a TensorEnv', []
+    if not callable(getattr(env, 'step_tensors', None)): return f'{type(env).__name__} has no tensor face (a TensorEnv or a GymEnv)', []
+    if env.tensor_problem(): return env.tensor_problem(), []
     for k in ts.reward_signals:
         if str(k) != 'extrinsic': return no(f'the {k} reward signal', 'reward_signals', str(k), only=' (extrinsic only)')
     if ts.network_settings.normalize: return no('normalize: true', 'network_settings', 'normalize')
@@ -115,7 +116,7 @@ class TensorRollout:
         problem = tensor_rollout_problem(self.trainer, self.env)
         if problem is None: return
         message = f'{self.trainer.brain_name}: the tensor rollout cannot train it: {problem[0]}; train it with the ordinary loop'
-        if not isinstance(self.env, TensorEnv): raise UnityEnvironmentException(message)
+        if not problem[1]: raise UnityEnvironmentException(message)   # the environment's fault, not a setting's
         raise TrainerConfigError(message, problem[1])
 
     @torch.no_grad()
