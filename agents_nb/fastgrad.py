@@ -52,6 +52,12 @@ class DenseBody:
             saved.append((x, z)); x = F.silu(z)
         return x, saved
 
+    def encode(self, obs: Sequence[torch.Tensor]) -> torch.Tensor:
+        "The encoding alone, for acting: nothing is kept for a backward pass."
+        x = self.body.observation_encoder(obs)
+        for layer in self.layers: x = F.silu(torch.addmm(layer.bias, x, layer.weight.t()))
+        return x
+
     def backward(self, grad: torch.Tensor, saved: list, grads: Dict[nn.Parameter, torch.Tensor]) -> None:
         "Store in `grads` the layers' gradients, given `grad`, the gradient of the encoding."
         for i in range(len(self.layers) - 1, -1, -1):
@@ -105,6 +111,40 @@ class ActionHeads:
         entropy = torch.cat(ents, 1).sum(1) if len(ents) > 1 else ents[0][:, 0]
         return log_probs, entropy, saved
 
+    def sample(self, h: torch.Tensor, masks: Optional[torch.Tensor] = None) -> Tuple[AgentAction, torch.Tensor, torch.Tensor]:
+        """Acting, as `ActionModel.forward` does it (not for a `deterministic` model): sampled actions, their
+        log-probabilities `(B, c + branches)` and the summed entropies `(B,)`. The random draws are the same calls in the
+        same order (`randn_like` for the Gaussian, then `multinomial` per branch), so a seeded run acts identically."""
+        cont, disc, lps, ents = None, None, [], []
+        if self.cont is not None:
+            d = self.cont
+            mu = torch.addmm(d.mu.bias, h, d.mu.weight.t())
+            if d.conditional_sigma: log_sigma = torch.clamp(torch.addmm(d.log_sigma.bias, h, d.log_sigma.weight.t()), LOG_SIGMA_MIN, LOG_SIGMA_MAX)
+            else: log_sigma = mu * 0 + d.log_sigma
+            std = torch.exp(log_sigma)
+            u = mu + torch.randn_like(mu) * std
+            z = (u - mu) / std
+            log_std = torch.log(std)
+            lp = -0.5 * z * z - log_std - _HALF_LOG_2PI
+            if d.tanh_squash: cont, lp = torch.tanh(u), lp - 2 * (math.log(2) - u - F.softplus(-2 * u))
+            else: cont = u
+            lps.append(lp); ents.append(torch.mean(_HALF_LOG_2PIE + log_std, dim=1, keepdim=True))
+        if self.disc is not None:
+            branch_masks = break_into_branches(masks.to(h.dtype), self.disc.act_sizes) if masks is not None else None
+            disc, chosen = [], []
+            for k, branch in enumerate(self.disc.branches):
+                logits = torch.addmm(branch.bias, h, branch.weight.t())
+                if branch_masks is not None: logits = self.disc.mask_logits(logits, branch_masks[k])
+                p = torch.softmax(logits, dim=-1)
+                a = torch.multinomial(p, 1)
+                log_p = torch.log(p + LOG_EPSILON)
+                disc.append(a.squeeze(-1)); chosen.append(log_p.gather(1, a).squeeze(1))
+                ents.append(-torch.sum(p * log_p, dim=-1, keepdim=True))
+            lps.append(torch.stack(chosen, dim=-1))
+        log_probs = torch.cat(lps, 1) if len(lps) > 1 else lps[0]
+        entropy = torch.cat(ents, 1).sum(1) if len(ents) > 1 else ents[0][:, 0]
+        return AgentAction(cont, disc), log_probs, entropy
+
     def backward(self, h: torch.Tensor, g_log_probs: torch.Tensor, g_entropy: float, saved: dict, grads: Dict) -> torch.Tensor:
         """Store the heads' gradients given those of the log-probabilities `(B, c + branches)` and of every row's
         entropy (one number: the entropy enters the loss as a mean); the gradient of the encoding `h`."""
@@ -152,11 +192,12 @@ class PPOGradients:
     @torch.no_grad()
     def __call__(self, obs: Sequence[torch.Tensor], actions: AgentAction, action_masks: Optional[torch.Tensor],
                  returns: Dict[str, torch.Tensor], advantages: torch.Tensor, old_log_probs: torch.Tensor,
-                 epsilon: float, beta: float) -> Tuple[Dict[nn.Parameter, torch.Tensor], Dict[str, float]]:
-        "The gradients, by parameter, and the values of `Loss`, `Policy Loss`, `Value Loss` and `Entropy`."
+                 epsilon: float, beta: float, check_actions: bool = True) -> Tuple[Dict[nn.Parameter, torch.Tensor], Dict[str, float]]:
+        """The gradients, by parameter, and the values of `Loss`, `Policy Loss`, `Value Loss` and `Entropy`. The actions
+        and masks are checked as autograd's path checks them, unless `check_actions=False` (actions the policy sampled)."""
         grads: Dict[nn.Parameter, torch.Tensor] = {}
         h, saved = self.actor_body.forward(obs)
-        self.actor._check_masks(action_masks, h.shape[0]); self.actor.action_model._check_actions(actions, h.shape[0])
+        if check_actions: self.actor._check_masks(action_masks, h.shape[0]); self.actor.action_model._check_actions(actions, h.shape[0])
         hc, saved_c = (h, saved) if self.shared else self.critic_body.forward(obs)
         log_probs, entropy, saved_heads = self.heads.forward(h, actions, action_masks)
         B, C = log_probs.shape

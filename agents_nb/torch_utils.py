@@ -12,7 +12,7 @@ from .core import *
 from .settings import ScheduleType
 
 # %% auto #0
-__all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_update', 'adam', 'CompiledFunction',
+__all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_update', 'adam', 'adam_step', 'CompiledFunction',
            'polynomial_decay', 'DecayedValue']
 
 # %% ../nbs/05_torch_utils.ipynb #eedf6e96
@@ -38,6 +38,30 @@ def adam(params, lr: float, **kwargs) -> torch.optim.Adam:
         try: return torch.optim.Adam(params, lr=lr, fused=True, **kwargs)
         except (RuntimeError, TypeError, ValueError): pass   # a torch without the fused kernel for this device
     return torch.optim.Adam(params, lr=lr, **kwargs)
+
+# %% ../nbs/05_torch_utils.ipynb #fa12031f
+def adam_step(optimizer: torch.optim.Optimizer) -> None:
+    """`optimizer.step()`. For a fused `torch.optim.Adam` of plain options (no amsgrad, maximize, capturable,
+    differentiable, decoupled decay, hooks) whose state exists, the fused kernel is called directly: the same update,
+    bitwise, without `torch.optim`'s bookkeeping. Parameters without a gradient are skipped, as `step` skips them."""
+    o = optimizer
+    if not (isinstance(o, torch.optim.Adam) and o.defaults.get('fused') and not (o._optimizer_step_pre_hooks or o._optimizer_step_post_hooks)):
+        return o.step()
+    plans = []
+    for group in o.param_groups:
+        if group['amsgrad'] or group['maximize'] or group['capturable'] or group['differentiable'] or group.get('decoupled_weight_decay'):
+            return o.step()
+        params = [p for p in group['params'] if p.grad is not None]
+        states = [o.state.get(p) for p in params]
+        if not all(states): return o.step()   # the first step makes the state
+        plans.append((group, params, states))
+    for group, params, states in plans:
+        steps = [s['step'] for s in states]
+        torch._foreach_add_(steps, 1)
+        beta1, beta2 = group['betas']
+        torch._fused_adam_(params, [p.grad for p in params], [s['exp_avg'] for s in states], [s['exp_avg_sq'] for s in states],
+                           [], steps, amsgrad=False, lr=group['lr'], beta1=beta1, beta2=beta2, weight_decay=group['weight_decay'],
+                           eps=group['eps'], maximize=False, grad_scale=None, found_inf=None)
 
 # %% ../nbs/05_torch_utils.ipynb #dd68fe3a
 class CompiledFunction:

@@ -110,16 +110,17 @@ class TorchPPOOptimizer(TorchOptimizer):
         return self._hand if isinstance(self._hand, PPOGradients) else None
 
     def minibatch_gradients(self, batch, inputs_of: Callable[[Any], Dict[str, Any]], epsilon: float, beta: float,
-                            params: List[torch.nn.Parameter]) -> Dict[str, float]:
+                            params: List[torch.nn.Parameter], check_actions: bool = True) -> Dict[str, float]:
         """Leave the gradients of PPO's loss on the minibatch `batch` (whose loss inputs are `inputs_of(batch)`) in
         `params`: by hand when `hand_gradients_for()` allows it and every row counts, else through autograd (by chunks
-        under a memory budget). Returns the losses' values."""
+        under a memory budget). Returns the losses' values. `check_actions=False` spares the hand path the range check
+        of actions that are valid by construction (sampled by the policy)."""
         hand = self.hand_gradients_for()
         if hand is not None:
             inputs = inputs_of(batch)
             if inputs['loss_masks'] is None:
                 grads, values = hand(inputs['obs'], inputs['actions'], inputs['action_masks'], inputs['returns'],
-                                     inputs['advantages'], inputs['old_log_probs'], epsilon, beta)
+                                     inputs['advantages'], inputs['old_log_probs'], epsilon, beta, check_actions)
                 for p in params: p.grad = grads.get(p)
                 return values
         return self.accumulate_gradients(batch, lambda part: self.terms(inputs_of(part), epsilon, beta), [('Loss', params)])
@@ -135,7 +136,7 @@ class TorchPPOOptimizer(TorchOptimizer):
             raise UnityTrainerException(f"The PPO loss is {losses['Loss']} at step {step} (policy {losses['Policy Loss']}, "
                                         f"value {losses['Value Loss']}): training diverged")
         for group in self.optimizer.param_groups: group['lr'] = lr
-        self.optimizer.step()
+        adam_step(self.optimizer)
         return {'Losses/Policy Loss': abs(losses['Policy Loss']), 'Losses/Value Loss': losses['Value Loss'],
                 'Policy/Learning Rate': lr, 'Policy/Epsilon': eps, 'Policy/Beta': beta}
 

@@ -39,9 +39,10 @@ class TensorBatch:
     def __contains__(self, key) -> bool: return False   # no MASKS: every row counts
 
 @patch
-def update_tensors(self: TorchPPOOptimizer, batch: TensorBatch) -> Dict[str, float]:
-    "`update` on a minibatch given as tensors."
-    return self.gradient_step(lambda eps, beta, params: self.minibatch_gradients(batch, lambda part: part.inputs, eps, beta, params))
+def update_tensors(self: TorchPPOOptimizer, batch: TensorBatch, check_actions: bool = True) -> Dict[str, float]:
+    "`update` on a minibatch given as tensors (`check_actions=False` for actions the policy sampled: no range check)."
+    return self.gradient_step(lambda eps, beta, params: self.minibatch_gradients(batch, lambda part: part.inputs, eps, beta,
+                                                                                   params, check_actions))
 
 # %% ../../nbs/07a_trainers.tensor.ipynb #fd78602e
 def tensor_gae(rewards: torch.Tensor, values: torch.Tensor, next_values: torch.Tensor, lengths: torch.Tensor,
@@ -121,6 +122,11 @@ class TensorRollout:
 
     @torch.no_grad()
     def _act(self, obs: torch.Tensor):
+        hand = self.trainer.optimizer.hand_gradients_for()
+        if hand is not None and not self.actor.action_model.deterministic:   # dense networks: the same acting, by hand
+            action, log_probs, entropy = hand.heads.sample(hand.actor_body.encode([obs]))
+            self._entropy_sum += entropy.mean(); self._entropy_n += 1
+            return action, log_probs
         encoding, _ = self.actor.network_body([obs])
         action, log_probs, entropy = self.actor.action_model(encoding, None)
         self._entropy_sum += entropy.mean(); self._entropy_n += 1
@@ -237,5 +243,5 @@ class TensorRollout:
                               old_values={n: b[('values', n)] for n in names} if t.optimizer.value_clipping else None,
                               advantages=b['advantages'], old_log_probs=b['log_probs'],
                               loss_masks=None)   # every row counts
-                for k, v in t.optimizer.update_tensors(TensorBatch(inputs)).items(): stats.setdefault(k, []).append(v)
+                for k, v in t.optimizer.update_tensors(TensorBatch(inputs), check_actions=False).items(): stats.setdefault(k, []).append(v)
         for k, v in stats.items(): t.stats_reporter.add_stat(k, float(np.mean(v)))
