@@ -163,6 +163,9 @@ class TrainerController:
         """A `TensorRollout` for an environment with a tensor face (a `TensorEnv`, a `GymEnv`) whose trainer the tensor
         path supports, without a curriculum; none (the ordinary loop) otherwise, saying why."""
         if not callable(getattr(env, 'step_tensors', None)): return []
+        if env.tensor_problem():
+            self.print_fn(f'{type(env).__name__}: the ordinary loop (tensor rollout: {env.tensor_problem()})')
+            return []
         if self.factory.param_manager is not None:
             self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: environment_parameters are not supported)')
             return []

@@ -186,7 +186,8 @@ def main():
         from agents_nb.envs.simple import SimpleEnvironment
         behavior = '1D'
         env = SimpleEnvironment([behavior], action_sizes=(1, 0), seed=args.seed)
-        record_steps_episodes(env, log, counter, behavior)
+        record_steps_episodes(env, log, counter, behavior)   # the ordinary loop steps the BaseEnv face,
+        record_tensor_episodes(env, log, counter)            # the tensor rollout the tensor face
     else:
         from agents_nb.envs.gym import GymEnv
         env = GymEnv(env_id.split(':', 1)[1], num_areas=areas, seed=args.seed)

@@ -14,7 +14,7 @@ __all__ = ['UnityException', 'UnityEnvironmentException', 'UnityActionException'
            'UnityCommunicationException', 'UnityTimeOutException', 'DimensionProperty', 'ObservationType',
            'ObservationSpec', 'vector_spec', 'visual_spec', 'entity_spec', 'ActionTuple', 'ActionSpec', 'BehaviorSpec',
            'BehaviorMapping', 'DecisionStep', 'TerminalStep', 'DecisionSteps', 'TerminalSteps', 'check_steps',
-           'merge_id', 'split_id', 'concat_steps', 'BaseEnv', 'StepsEnv']
+           'merge_id', 'split_id', 'concat_steps', 'BaseEnv', 'StepsEnv', 'TensorStep', 'check_tensor_actions']
 
 # %% ../../nbs/02_envs.base.ipynb #36bf7b7f
 class UnityException(AgentsNbError):
@@ -401,3 +401,37 @@ class StepsEnv(BaseEnv):
         return acts
 
     def close(self) -> None: pass
+
+# %% ../../nbs/02_envs.base.ipynb #c48455cf
+class TensorStep(NamedTuple):
+    "What `step_tensors` returns, one row per copy, all on the environment's device."
+    obs: torch.Tensor          # (N, *shape): the observation to act on next (a new episode's first where one ended)
+    reward: torch.Tensor       # (N,) float32
+    terminated: torch.Tensor   # (N,) bool: the episode reached a terminal state (its next value is 0)
+    truncated: torch.Tensor    # (N,) bool: the episode hit the time limit
+    final_obs: torch.Tensor    # (N, *shape): the observation the step ended in, before any reset
+
+# %% ../../nbs/02_envs.base.ipynb #365a9250
+def check_tensor_actions(name: str, spec: ActionSpec, n: int, device: torch.device, continuous: Optional[torch.Tensor],
+                         discrete: Optional[torch.Tensor], check_values: bool = True) -> None:
+    """Check a batch of tensor actions for `n` copies of behavior `name`: shapes, dtypes and device always, the values
+    (discrete ones in their branch, continuous ones finite) when `check_values`; a `UnityActionException` names the fault."""
+    import torch   # only environments with a tensor face call this: the API itself stays torch-free
+    for kind, x, width in (('continuous', continuous, spec.continuous_size), ('discrete', discrete, spec.discrete_size)):
+        if width == 0: continue
+        if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, width):
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise UnityActionException(f'{name}: {kind} actions must be a tensor of shape ({n}, {width}); got {got}.')
+        if x.device != device:
+            raise UnityActionException(f'{name}: {kind} actions are on {x.device}, the environment on {device}.')
+        if x.dtype.is_floating_point != (kind == 'continuous'):
+            raise UnityActionException(f'{name}: {kind} actions must be {"floats" if kind == "continuous" else "integers"}; got {x.dtype}.')
+    if not check_values: return
+    if spec.continuous_size and not torch.isfinite(continuous).all():
+        raise UnityActionException(f'{name}: continuous actions must be finite; got NaN or infinity.')
+    if spec.discrete_size:
+        bad = (discrete < 0) | (discrete >= torch.tensor(spec.discrete_branches, device=device))
+        if bad.any():
+            branch = int(bad.any(0).nonzero()[0, 0])
+            raise UnityActionException(f'{name}: discrete branch {branch} has {spec.discrete_branches[branch]} options '
+                                       f'(0 to {spec.discrete_branches[branch] - 1}); got {discrete[:, branch][bad[:, branch]].tolist()[:5]}.')

@@ -286,7 +286,6 @@ def step_tensors(self: GymEnv, continuous=None, discrete=None, check_values: boo
     """Step every area with its row of `continuous` (float) and `discrete` (integer) actions, CPU tensors checked as
     `TensorEnv.step_tensors` checks them; reset the areas whose episode ended. A `TensorStep`."""
     import torch
-    from agents_nb.envs.tensor import TensorStep, check_tensor_actions
     check_tensor_actions(self.name, self.spec.action_spec, self.num_areas, torch.device('cpu'), continuous, discrete, check_values)
     acts = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
     obs, reward, terminated, truncated, _ = self.venv.step(self.actions.decode(acts))

@@ -8,6 +8,7 @@ import math, random
 from collections import deque
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
+from fastcore.basics import patch
 from ..core import suggest
 from .base import *
 
@@ -123,11 +124,16 @@ class SimpleEnvironment(StepsEnv):
         dec = DecisionSteps(self._make_obs(self._observation_value(name)), [0.0], [self.agent_id[name]], self._mask(), [0], [0.0])
         return dec, term
 
+    def _advance(self, name: str, action: ActionTuple) -> Tuple[bool, float]:
+        "Move agent `name`; whether its episode ended, and its reward."
+        done = self._take_action(name, action)
+        reward = self._compute_reward(name, done)
+        self.rewards[name] += reward
+        return done, reward
+
     def step(self) -> None:
         for name in self.names:
-            done = self._take_action(name, self.take_actions(name))
-            reward = self._compute_reward(name, done)
-            self.rewards[name] += reward
+            done, reward = self._advance(name, self.take_actions(name))
             self._steps[name] = self._make_batched_step(name, done, reward, 0.0)
 
     def reset(self) -> None:
@@ -153,6 +159,67 @@ class SimpleEnvironment(StepsEnv):
                                                 '(bound the sampler, e.g. a uniform sampler with min_value > 0).')
             values[k] = v
         return values
+
+# %% ../../nbs/02a_envs.simple.ipynb #c657e202
+@patch
+def tensor_problem(self: SimpleEnvironment) -> Optional[str]:
+    "What keeps this walk from the tensor face, or None."
+    if len(self.names) != 1: return f'{len(self.names)} behaviors (the tensor face takes one)'
+    if len(self.behavior_spec.observation_specs) != 1 or self.num_vector != 1: return 'observations other than one vector'
+    if type(self).step is not SimpleEnvironment.step: return f'{type(self).__name__} steps its own way'
+    return None
+
+@patch(as_prop=True)
+def num_envs(self: SimpleEnvironment) -> int:
+    "One copy: the walk has one agent per behavior."
+    return 1
+
+@patch(as_prop=True)
+def name(self: SimpleEnvironment) -> str:
+    "The behavior of the tensor face (the walk must have one)."
+    return _walk_face(self)
+
+@patch(as_prop=True)
+def spec(self: SimpleEnvironment) -> BehaviorSpec:
+    "The spec of the tensor face's behavior."
+    _walk_face(self)
+    return self.behavior_spec
+
+@patch(as_prop=True)
+def device(self: SimpleEnvironment):
+    "The torch device of the tensor face: the CPU."
+    import torch
+    return torch.device('cpu')
+
+def _walk_face(env: SimpleEnvironment) -> str:
+    problem = env.tensor_problem()
+    if problem: raise UnityEnvironmentException(f'{type(env).__name__}: no tensor face: {problem}')
+    return env.names[0]
+
+@patch
+def reset_tensors(self: SimpleEnvironment):
+    "Start the episode anew, as `reset` does; the first observation `(1, size)`."
+    import torch
+    name = _walk_face(self)
+    self.reset()
+    return torch.from_numpy(self._make_obs(self._observation_value(name))[0])
+
+@patch
+def step_tensors(self: SimpleEnvironment, continuous=None, discrete=None, check_values: bool = True):
+    "Step the walk with one row of actions (tensors); a `TensorStep` (see the environment API)."
+    import torch
+    name = _walk_face(self)
+    check_tensor_actions(name, self.action_spec, 1, torch.device('cpu'), continuous, discrete, check_values)
+    action = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
+    done, reward = self._advance(name, action)
+    final = self._make_obs(self._observation_value(name))[0]
+    obs = final
+    if done:
+        self.final_rewards[name].append(self.rewards[name])
+        self._reset_agent(name)
+        obs = self._make_obs(self._observation_value(name))[0]
+    return TensorStep(torch.from_numpy(obs), torch.tensor([reward], dtype=torch.float32), torch.tensor([done]),
+                      torch.zeros(1, dtype=torch.bool), torch.from_numpy(final))
 
 # %% ../../nbs/02a_envs.simple.ipynb #7fb286a5
 class MemoryEnvironment(SimpleEnvironment):

@@ -12,40 +12,7 @@ from ..core import suggest
 from .base import *
 
 # %% auto #0
-__all__ = ['TensorStep', 'check_tensor_actions', 'TensorEnv', 'TensorCartPole', 'TensorPendulum']
-
-# %% ../../nbs/02aa_envs.tensor.ipynb #0cee5d32
-class TensorStep(NamedTuple):
-    "What `TensorEnv.step_tensors` returns, one row per copy, all on the environment's device."
-    obs: torch.Tensor          # (N, *shape): the observation to act on next (a new episode's first where one ended)
-    reward: torch.Tensor       # (N,) float32
-    terminated: torch.Tensor   # (N,) bool: the episode reached a terminal state (its next value is 0)
-    truncated: torch.Tensor    # (N,) bool: the episode hit the time limit
-    final_obs: torch.Tensor    # (N, *shape): the observation the step ended in, before any reset
-
-# %% ../../nbs/02aa_envs.tensor.ipynb #e040e763
-def check_tensor_actions(name: str, spec: ActionSpec, n: int, device: torch.device, continuous: Optional[torch.Tensor],
-                         discrete: Optional[torch.Tensor], check_values: bool = True) -> None:
-    """Check a batch of tensor actions for `n` copies of behavior `name`: shapes, dtypes and device always, the values
-    (discrete ones in their branch, continuous ones finite) when `check_values`; a `UnityActionException` names the fault."""
-    for kind, x, width in (('continuous', continuous, spec.continuous_size), ('discrete', discrete, spec.discrete_size)):
-        if width == 0: continue
-        if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, width):
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise UnityActionException(f'{name}: {kind} actions must be a tensor of shape ({n}, {width}); got {got}.')
-        if x.device != device:
-            raise UnityActionException(f'{name}: {kind} actions are on {x.device}, the environment on {device}.')
-        if x.dtype.is_floating_point != (kind == 'continuous'):
-            raise UnityActionException(f'{name}: {kind} actions must be {"floats" if kind == "continuous" else "integers"}; got {x.dtype}.')
-    if not check_values: return
-    if spec.continuous_size and not torch.isfinite(continuous).all():
-        raise UnityActionException(f'{name}: continuous actions must be finite; got NaN or infinity.')
-    if spec.discrete_size:
-        bad = (discrete < 0) | (discrete >= torch.tensor(spec.discrete_branches, device=device))
-        if bad.any():
-            branch = int(bad.any(0).nonzero()[0, 0])
-            raise UnityActionException(f'{name}: discrete branch {branch} has {spec.discrete_branches[branch]} options '
-                                       f'(0 to {spec.discrete_branches[branch] - 1}); got {discrete[:, branch][bad[:, branch]].tolist()[:5]}.')
+__all__ = ['TensorEnv', 'TensorCartPole', 'TensorPendulum']
 
 # %% ../../nbs/02aa_envs.tensor.ipynb #dedc2965
 class TensorEnv(StepsEnv):
