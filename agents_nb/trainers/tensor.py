@@ -105,7 +105,7 @@ class TensorRollout:
         self.rows_n = torch.arange(N, device=dev)
         self.length = np.zeros(N, np.int64)                     # steps in each copy's current trajectory (host)
         self.length_t = torch.zeros(N, dtype=torch.long, device=dev)   # the same, on the device
-        self.episode_reward = torch.zeros(N, device=dev)
+        self.episode_reward = torch.zeros(N, dtype=torch.float64, device=dev)   # summed as the processor sums them
         self.episode_length = torch.zeros(N, dtype=torch.long, device=dev)
         self.stored: List[Dict[str, Any]] = []                  # ended trajectories waiting for the update
         self.stored_rows = 0
