@@ -160,8 +160,11 @@ class TrainerController:
         if self.on_step is not None: self.on_step(self)
 
     def _tensor_rollouts(self, env: BaseEnv) -> List[TensorRollout]:
-        """A `TensorRollout` for an environment with a tensor face (a `TensorEnv`, a `GymEnv`) whose trainer the tensor
-        path supports, without a curriculum; none (the ordinary loop) otherwise, saying why."""
+        """A `TensorRollout` for an environment with a tensor face (a `TensorEnv`, a `GymEnv`, the one-agent
+        `SimpleEnvironment`; or the one an `EnvManager` runs alone in this process) whose trainer the tensor path
+        supports, without a curriculum; none (the ordinary loop) otherwise, saying why."""
+        single = getattr(env, 'single_env', None)
+        if callable(single) and single() is not None: env = single()
         if not callable(getattr(env, 'step_tensors', None)): return []
         if env.tensor_problem():
             self.print_fn(f'{type(env).__name__}: the ordinary loop (tensor rollout: {env.tensor_problem()})')

@@ -284,6 +284,11 @@ class EnvManager(StepsEnv):
             self._steps[name] = (cur_d, concat_steps([(DecisionSteps.empty(spec), cur_t), (DecisionSteps.empty(spec), extra)], spec,
                                                      copies=[0, 0], n_copies=1)[1])
 
+    def single_env(self) -> Optional[BaseEnv]:
+        """The environment itself when this manager runs exactly one, in this process (the controller's tensor rollout
+        then drives it directly, without the restart policy); None otherwise."""
+        return self.workers[0].env if self.num_envs == 1 and not self.processes else None
+
     def close(self) -> None:
         for w in getattr(self, 'workers', []):
             try: w.close()
