@@ -6,6 +6,8 @@
   --mode sync       gymnasium.vector.SyncVectorEnv of gym.make copies (autoreset), the ceiling every trainer shares
   --mode gymenv     agents_nb's GymEnv over the same copies (its codecs, ids, same-step episode ends), driven through
                     the BaseEnv API (get_steps / set_actions / step) as the controller drives it
+  --mode gymtensor  agents_nb's GymEnv over the same copies driven through its tensor face (`step_tensors`, actions
+                    pre-drawn as tensors), as the tensor rollout drives it
   --mode tensor     agents_nb's TensorCartPole (--env is ignored) of --areas copies on --device, stepped with
                     `step_tensors` (random actions pre-drawn on the device), the ceiling of the tensor rollout
 The rate is the median of three equal chunks of the time budget.
@@ -34,7 +36,7 @@ def rate(fn, seconds: float, per_call: int) -> float:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--mode', choices=['sync', 'gymenv', 'tensor'], default='sync')
+    p.add_argument('--mode', choices=['sync', 'gymenv', 'gymtensor', 'tensor'], default='sync')
     p.add_argument('--device', default='cpu', help='--mode tensor: the torch device')
     p.add_argument('--env', default='CartPole-v1')
     p.add_argument('--areas', type=int, default=64)
@@ -64,6 +66,19 @@ def main():
         def step():
             env.step_tensors(None, pool[i[0] & 255], check_values=False); i[0] += 1
             if env.device.type == 'cuda' and i[0] % 64 == 0: torch.cuda.synchronize()
+    elif args.mode == 'gymtensor':
+        import torch
+        from agents_nb.envs.gym import GymEnv
+        env = GymEnv(args.env, num_areas=args.areas, seed=args.seed)
+        env.reset_tensors()
+        a = env.spec.action_spec
+        drawn = [a.random_action(args.areas) for _ in range(256)]
+        pool = [(torch.as_tensor(x.continuous) if a.continuous_size else None,
+                 torch.as_tensor(x.discrete.astype(np.int64)) if a.discrete_size else None) for x in drawn]
+        i = [0]
+
+        def step():
+            env.step_tensors(*pool[i[0] & 255], check_values=False); i[0] += 1
     else:
         from agents_nb.envs.gym import GymEnv
         env = GymEnv(args.env, num_areas=args.areas, seed=args.seed)

@@ -54,15 +54,18 @@ def ceiling(args, areas: int, env: str = 'CartPole-v1', tensor: bool = False):
     """The raw vector environment's rate (and agents_nb's GymEnv over it) with random actions, in the same invocation;
     with `tensor`, TensorCartPole's `step_tensors` too."""
     cands = {'raw_sync': [f'{W}/raw_env_worker.py', '--mode', 'sync', '--env', env, '--areas', str(areas)],
-             'agents_nb_GymEnv': [f'{W}/raw_env_worker.py', '--mode', 'gymenv', '--env', env, '--areas', str(areas)]}
+             'agents_nb_GymEnv': [f'{W}/raw_env_worker.py', '--mode', 'gymenv', '--env', env, '--areas', str(areas)],
+             'agents_nb_GymEnv_tensors': [f'{W}/raw_env_worker.py', '--mode', 'gymtensor', '--env', env, '--areas', str(areas)]}
     if tensor: cands['raw_tensor'] = [f'{W}/raw_env_worker.py', '--mode', 'tensor', '--areas', str(areas), '--device', args.device]
-    systems = select_systems(args, cands, {'raw_sync': 'raw', 'agents_nb_GymEnv': 'agents_nb', 'raw_tensor': 'agents_nb'})
+    systems = select_systems(args, cands, {'raw_sync': 'raw', 'agents_nb_GymEnv': 'agents_nb', 'agents_nb_GymEnv_tensors': 'agents_nb',
+                                           'raw_tensor': 'agents_nb'})
     rows = run_alternating(f'ceiling_{env}_{areas}', systems, [0], args.timeout, out_path(args, f'ceiling_{areas}'))
     return {r['system']: r.get('env_steps_per_s') for r in rows if 'error' not in r}, rows
 
 
 CEILING_AREAS = {'w1': 8, 'w3': 64, 'w3t': 64, 'w5': 4096}   # workloads measured against their environments' ceilings
-CEILING_NAMES = {'raw_tensor': "TensorCartPole.step_tensors", 'raw_sync': 'SyncVectorEnv', 'agents_nb_GymEnv': 'agents_nb GymEnv'}
+CEILING_NAMES = {'raw_tensor': "TensorCartPole.step_tensors", 'raw_sync': 'SyncVectorEnv', 'agents_nb_GymEnv': 'agents_nb GymEnv',
+                 'agents_nb_GymEnv_tensors': "agents_nb GymEnv's tensor face"}
 
 
 def ceiling_line(rates, mine, areas: int) -> str:
@@ -71,7 +74,7 @@ def ceiling_line(rates, mine, areas: int) -> str:
     if not measured or not mine: return ''
     import statistics
     med = statistics.median(mine)
-    shares = ', '.join(f'{100 * med / v:.1f}% of {CEILING_NAMES[k]}' for k, v in measured if k != 'agents_nb_GymEnv')
+    shares = ', '.join(f'{100 * med / v:.1f}% of {CEILING_NAMES[k]}' for k, v in measured if not k.startswith('agents_nb_GymEnv'))
     return (f'\nceilings (random actions, no learning, {areas} copies): '
             + ', '.join(f'{CEILING_NAMES[k]} {v:,.0f} steps/s' for k, v in measured)
             + f'; agents_nb training end to end: {med:,.0f} steps/s = {shares}\n')

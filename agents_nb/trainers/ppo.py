@@ -100,9 +100,10 @@ class TorchPPOOptimizer(TorchOptimizer):
         return self.gradient_step(lambda eps, beta, params: self.minibatch_gradients(batch, self.batch_inputs, eps, beta, params))
 
     def hand_gradients_for(self) -> Optional[PPOGradients]:
-        """The hand-derived gradients (`PPOGradients`) when they apply: `hand_gradients` set, dense networks, and none of
-        `compile`, a memory budget or value clipping; None otherwise (autograd then)."""
-        if not self.hand_gradients or self.compile or self.value_clipping or self.memory_budget_mb is not None \
+        """The hand-derived gradients (`PPOGradients`) when they apply: `hand_gradients` set, dense networks, neither a
+        memory budget nor value clipping; None otherwise (autograd then, compiled with `compile`). Dense networks take
+        them even with `compile`: they are faster than the compiled loss."""
+        if not self.hand_gradients or self.value_clipping or self.memory_budget_mb is not None \
                 or self._max_chunk_rows is not None: return None
         if self._hand is None:   # made once: the networks' structure does not change
             problem = ppo_gradients_problem(self.policy.actor, self.critic)
