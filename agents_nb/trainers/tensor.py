@@ -85,9 +85,10 @@ def tensor_rollout_problem(trainer, env) -> Optional[Tuple[str, List[str]]]:
 
 # %% ../../nbs/07a_trainers.tensor.ipynb #188aafee
 class TensorRollout:
-    """Train `trainer` (a `PPOTrainer`) on `env` (a `TensorEnv`) with the rollout on the device (see above); with
-    `timers`, each step's parts are timed under the ordinary loop's names (`timers.json`)."""
-    def __init__(self, trainer: PPOTrainer, env: TensorEnv, timers: Optional[TimerStack] = None):
+    """Train `trainer` (a `PPOTrainer`) on `env` (an environment with the tensor face: a `TensorEnv`, a `GymEnv`, ...)
+    with the rollout in tensors on its device (see above); with `timers`, each step's parts are timed under the
+    ordinary loop's names (`timers.json`)."""
+    def __init__(self, trainer: PPOTrainer, env, timers: Optional[TimerStack] = None):
         self.trainer, self.env = trainer, env
         untimed = contextlib.nullcontext()
         self._timer = timers.timer if timers is not None else (lambda name: untimed)
@@ -142,7 +143,10 @@ class TensorRollout:
         flags = torch.stack([s.terminated, s.truncated]).cpu().numpy()   # the step's one synchronisation
         terminated, done = flags[0], flags[0] | flags[1]
         self.length += 1
-        ended = np.r_[np.flatnonzero(done), np.flatnonzero(~done & (self.length >= self.H))]   # AgentProcessor's order
+        if not done.any() and self.length.max() < self.H:   # nothing ends at this step (most steps)
+            self.length_t += 1
+            return 0
+        ended = np.concatenate([np.flatnonzero(done), np.flatnonzero(~done & (self.length >= self.H))])   # AgentProcessor's order
         steps, e = int(self.length[ended].sum()), torch.as_tensor(ended, device=self.device)
         if len(ended) and self.trainer.is_training:
             self.stored.append({'lanes': self.lanes[e], 'length': self.length[ended].copy(),
