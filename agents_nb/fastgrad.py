@@ -73,10 +73,10 @@ class ActionHeads:
         self.model, self.cont, self.disc = model, model._continuous_distribution, model._discrete_distribution
         self.c = model.action_spec.continuous_size
 
-    def forward(self, h: torch.Tensor, actions: AgentAction, masks: Optional[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor, dict]:
-        """The log-probabilities of `actions` as `ActionLogProbs.flatten` lays them out, `(B, c + branches)`, the
-        summed entropies `(B,)`, and what `backward` needs."""
-        lps, ents, saved = [], [], {}
+    def _pass(self, h: torch.Tensor, actions: Optional[AgentAction], masks: Optional[torch.Tensor]):
+        """The heads on the encoding `h`: the log-probabilities of `actions` (or of actions sampled here, when `actions`
+        is None, with `ActionModel`'s draws), the summed entropies, the actions, and what `backward` needs."""
+        lps, ents, saved, cont, disc = [], [], {}, None, None
         if self.cont is not None:
             d = self.cont
             mu = torch.addmm(d.mu.bias, h, d.mu.weight.t())
@@ -85,65 +85,49 @@ class ActionHeads:
                 log_sigma = torch.clamp(raw, LOG_SIGMA_MIN, LOG_SIGMA_MAX)
             else: raw, log_sigma = None, mu * 0 + d.log_sigma
             std = torch.exp(log_sigma)
-            u = actions.continuous_tensor
-            if d.tanh_squash:
-                capped = torch.clamp(u, -1 + LOG_EPSILON, 1 - LOG_EPSILON)
-                u = 0.5 * torch.log((1 + capped) / (1 - capped))
+            if actions is None: u = mu + torch.randn_like(mu) * std   # a sample, unsquashed
+            else:
+                u = actions.continuous_tensor
+                if d.tanh_squash:   # the stored action, unsquashed
+                    capped = torch.clamp(u, -1 + LOG_EPSILON, 1 - LOG_EPSILON)
+                    u = 0.5 * torch.log((1 + capped) / (1 - capped))
             z = (u - mu) / std
             log_std = torch.log(std)
             lp = -0.5 * z * z - log_std - _HALF_LOG_2PI
             if d.tanh_squash: lp = lp - 2 * (math.log(2) - u - F.softplus(-2 * u))
+            cont = torch.tanh(u) if d.tanh_squash else u
             lps.append(lp); ents.append(torch.mean(_HALF_LOG_2PIE + log_std, dim=1, keepdim=True))
             saved['continuous'] = (z, std, raw)
         if self.disc is not None:
             branch_masks = break_into_branches(masks.to(h.dtype), self.disc.act_sizes) if masks is not None else None
-            saved['discrete'], chosen = [], []
-            for k, (branch, a) in enumerate(zip(self.disc.branches, actions.discrete_list)):
+            saved['discrete'], chosen, disc = [], [], []
+            for k, branch in enumerate(self.disc.branches):
                 logits = torch.addmm(branch.bias, h, branch.weight.t())
                 m = branch_masks[k] if branch_masks is not None else None
                 if m is not None: logits = self.disc.mask_logits(logits, m)
                 p = torch.softmax(logits, dim=-1)
-                log_p, idx = torch.log(p + LOG_EPSILON), a.long().reshape(-1, 1)
-                chosen.append(log_p.gather(1, idx).squeeze(1)); ents.append(-torch.sum(p * log_p, dim=-1, keepdim=True))
+                idx = torch.multinomial(p, 1) if actions is None else actions.discrete_list[k].long().reshape(-1, 1)
+                log_p = torch.log(p + LOG_EPSILON)
+                disc.append(idx.squeeze(-1)); chosen.append(log_p.gather(1, idx).squeeze(1))
+                ents.append(-torch.sum(p * log_p, dim=-1, keepdim=True))
                 saved['discrete'].append((p, log_p, idx, m))
             lps.append(torch.stack(chosen, dim=-1))
         log_probs = torch.cat(lps, 1) if len(lps) > 1 else lps[0]
         entropy = torch.cat(ents, 1).sum(1) if len(ents) > 1 else ents[0][:, 0]
+        return log_probs, entropy, AgentAction(cont, disc), saved
+
+    def forward(self, h: torch.Tensor, actions: AgentAction, masks: Optional[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor, dict]:
+        """The log-probabilities of `actions` as `ActionLogProbs.flatten` lays them out, `(B, c + branches)`, the
+        summed entropies `(B,)`, and what `backward` needs."""
+        log_probs, entropy, _, saved = self._pass(h, actions, masks)
         return log_probs, entropy, saved
 
     def sample(self, h: torch.Tensor, masks: Optional[torch.Tensor] = None) -> Tuple[AgentAction, torch.Tensor, torch.Tensor]:
         """Acting, as `ActionModel.forward` does it (not for a `deterministic` model): sampled actions, their
         log-probabilities `(B, c + branches)` and the summed entropies `(B,)`. The random draws are the same calls in the
         same order (`randn_like` for the Gaussian, then `multinomial` per branch), so a seeded run acts identically."""
-        cont, disc, lps, ents = None, None, [], []
-        if self.cont is not None:
-            d = self.cont
-            mu = torch.addmm(d.mu.bias, h, d.mu.weight.t())
-            if d.conditional_sigma: log_sigma = torch.clamp(torch.addmm(d.log_sigma.bias, h, d.log_sigma.weight.t()), LOG_SIGMA_MIN, LOG_SIGMA_MAX)
-            else: log_sigma = mu * 0 + d.log_sigma
-            std = torch.exp(log_sigma)
-            u = mu + torch.randn_like(mu) * std
-            z = (u - mu) / std
-            log_std = torch.log(std)
-            lp = -0.5 * z * z - log_std - _HALF_LOG_2PI
-            if d.tanh_squash: cont, lp = torch.tanh(u), lp - 2 * (math.log(2) - u - F.softplus(-2 * u))
-            else: cont = u
-            lps.append(lp); ents.append(torch.mean(_HALF_LOG_2PIE + log_std, dim=1, keepdim=True))
-        if self.disc is not None:
-            branch_masks = break_into_branches(masks.to(h.dtype), self.disc.act_sizes) if masks is not None else None
-            disc, chosen = [], []
-            for k, branch in enumerate(self.disc.branches):
-                logits = torch.addmm(branch.bias, h, branch.weight.t())
-                if branch_masks is not None: logits = self.disc.mask_logits(logits, branch_masks[k])
-                p = torch.softmax(logits, dim=-1)
-                a = torch.multinomial(p, 1)
-                log_p = torch.log(p + LOG_EPSILON)
-                disc.append(a.squeeze(-1)); chosen.append(log_p.gather(1, a).squeeze(1))
-                ents.append(-torch.sum(p * log_p, dim=-1, keepdim=True))
-            lps.append(torch.stack(chosen, dim=-1))
-        log_probs = torch.cat(lps, 1) if len(lps) > 1 else lps[0]
-        entropy = torch.cat(ents, 1).sum(1) if len(ents) > 1 else ents[0][:, 0]
-        return AgentAction(cont, disc), log_probs, entropy
+        log_probs, entropy, actions, _ = self._pass(h, None, masks)
+        return actions, log_probs, entropy
 
     def backward(self, h: torch.Tensor, g_log_probs: torch.Tensor, g_entropy: float, saved: dict, grads: Dict) -> torch.Tensor:
         """Store the heads' gradients given those of the log-probabilities `(B, c + branches)` and of every row's
