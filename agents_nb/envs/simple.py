@@ -175,14 +175,13 @@ def num_envs(self: SimpleEnvironment) -> int:
     return 1
 
 @patch(as_prop=True)
-def name(self: SimpleEnvironment) -> str:
-    "The behavior of the tensor face (the walk must have one)."
-    return _walk_face(self)
+def name(self: SimpleEnvironment) -> Optional[str]:
+    "The behavior of the tensor face: the walk's one behavior (None when it has several)."
+    return self.names[0] if len(self.names) == 1 else None
 
 @patch(as_prop=True)
 def spec(self: SimpleEnvironment) -> BehaviorSpec:
-    "The spec of the tensor face's behavior."
-    _walk_face(self)
+    "The spec of the tensor face's behavior (every behavior of the walk has the same)."
     return self.behavior_spec
 
 @patch(as_prop=True)
