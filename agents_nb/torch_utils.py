@@ -8,6 +8,7 @@ import warnings
 from typing import Callable, Optional
 import torch
 from torch import nn
+from torch.optim import optimizer as _torch_optimizer   # its global step hooks, which `adam_step` honours
 from .core import *
 from .settings import ScheduleType
 
@@ -44,9 +45,10 @@ def adam_step(optimizer: torch.optim.Optimizer) -> None:
     """`optimizer.step()`. For a fused `torch.optim.Adam` of plain options (no amsgrad, maximize, capturable,
     differentiable, decoupled decay, hooks) whose state exists, the fused kernel is called directly: the same update,
     bitwise, without `torch.optim`'s bookkeeping. Parameters without a gradient are skipped, as `step` skips them."""
-    o = optimizer
-    if not (isinstance(o, torch.optim.Adam) and o.defaults.get('fused') and not (o._optimizer_step_pre_hooks or o._optimizer_step_post_hooks)):
-        return o.step()
+    o, hooks = optimizer, _torch_optimizer
+    if not (isinstance(o, torch.optim.Adam) and o.defaults.get('fused')) or o._optimizer_step_pre_hooks or o._optimizer_step_post_hooks \
+            or hooks._global_optimizer_pre_hooks or hooks._global_optimizer_post_hooks:
+        return o.step()   # another optimizer, or hooks that `step` runs
     plans = []
     for group in o.param_groups:
         if group['amsgrad'] or group['maximize'] or group['capturable'] or group['differentiable'] or group.get('decoupled_weight_decay'):
