@@ -178,7 +178,8 @@ class TrainerController:
         if problem is not None:
             self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: {problem[0]})')
             return []
-        self.print_fn(f'{env.name}: tensor rollout of {env.num_envs} copies on {env.device}')
+        copies = f'{env.num_envs} cop{"y" if env.num_envs == 1 else "ies"}'
+        self.print_fn(f'{env.name}: tensor rollout of {copies} on {env.device}')
         return [TensorRollout(trainer, env, self.timers)]
 
     def advance_tensors(self, rollouts: List[TensorRollout]) -> None:

@@ -119,3 +119,27 @@ def test_cli_trains_a_tensor_environment(tmp_path):
     assert r.returncode == 0, r.stderr
     status = json.loads((run / 'run_logs' / 'training_status.json').read_text())
     assert status['CartPole']['final_checkpoint']['steps'] > 6000
+
+
+@pytest.mark.skipif(EXE is None, reason='agents-nb-learn is not installed (pip install -e .)')
+def test_cli_trains_gymnasium_and_the_walk_through_the_tensor_rollout(tmp_path):
+    "A Gymnasium id (one environment worker, in this process) and the built-in walk take the tensor rollout, SAC does not."
+    (tmp_path / 'cfg.yaml').write_text(
+        'behaviors:\n  CartPole:\n    trainer_type: ppo\n    max_steps: 3000\n    summary_freq: 1500\n    time_horizon: 32\n'
+        '    hyperparameters: {batch_size: 128, buffer_size: 512}\n    network_settings: {hidden_units: 32}\n'
+        '  1D:\n    trainer_type: ppo\n    max_steps: 600\n    summary_freq: 300\n    time_horizon: 64\n'
+        '    hyperparameters: {batch_size: 16, buffer_size: 64}\n    network_settings: {hidden_units: 16, num_layers: 1}\n')
+    for env, areas, line in (('gym:CartPole-v1', '8', 'CartPole: tensor rollout of 8 copies on cpu'),
+                             ('builtin:SimpleEnvironment', '1', '1D: tensor rollout of 1 copy on cpu')):
+        r = subprocess.run([EXE, 'cfg.yaml', '--env', env, '--num-areas', areas, '--run-id', env.split(':')[1], '--seed', '1'],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert line in r.stdout, r.stdout[-2000:]
+        behavior = line.split(':')[0]
+        assert (tmp_path / 'results' / env.split(':')[1] / f'{behavior}.onnx').exists()
+    (tmp_path / 'sac.yaml').write_text('behaviors:\n  Pendulum:\n    trainer_type: sac\n    max_steps: 300\n    summary_freq: 300\n'
+                                       '    hyperparameters: {buffer_init_steps: 100, batch_size: 32}\n    network_settings: {hidden_units: 16}\n')
+    r = subprocess.run([EXE, 'sac.yaml', '--env', 'gym:Pendulum-v1', '--run-id', 'sac', '--seed', '1'], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert 'Pendulum: the ordinary loop (tensor rollout: the sac trainer is not supported (PPO only))' in r.stdout, r.stdout[-2000:]
