@@ -14,7 +14,8 @@ __all__ = ['UnityException', 'UnityEnvironmentException', 'UnityActionException'
            'UnityCommunicationException', 'UnityTimeOutException', 'DimensionProperty', 'ObservationType',
            'ObservationSpec', 'vector_spec', 'visual_spec', 'entity_spec', 'ActionTuple', 'ActionSpec', 'BehaviorSpec',
            'BehaviorMapping', 'DecisionStep', 'TerminalStep', 'DecisionSteps', 'TerminalSteps', 'check_steps',
-           'merge_id', 'split_id', 'concat_steps', 'BaseEnv', 'StepsEnv', 'TensorStep', 'check_tensor_actions']
+           'merge_id', 'split_id', 'concat_steps', 'BaseEnv', 'StepsEnv', 'TensorStep', 'check_tensor_actions',
+           'NumpyTensorFace']
 
 # %% ../../nbs/02_envs.base.ipynb #36bf7b7f
 class UnityException(AgentsNbError):
@@ -435,3 +436,16 @@ def check_tensor_actions(name: str, spec: ActionSpec, n: int, device: torch.devi
             branch = int(bad.any(0).nonzero()[0, 0])
             raise UnityActionException(f'{name}: discrete branch {branch} has {spec.discrete_branches[branch]} options '
                                        f'(0 to {spec.discrete_branches[branch] - 1}); got {discrete[:, branch][bad[:, branch]].tolist()[:5]}.')
+
+# %% ../../nbs/02_envs.base.ipynb #d97f4eeb
+class NumpyTensorFace:
+    "For environments that run on numpy and offer the tensor face: the CPU as its device, and a clear error without it."
+    @property
+    def device(self):
+        "The torch device of the tensor face: the CPU (torch is imported only when asked)."
+        import torch
+        return torch.device('cpu')
+
+    def _require_tensor_face(self) -> None:
+        problem = self.tensor_problem()
+        if problem: raise UnityEnvironmentException(f'{type(self).__name__}: no tensor face: {problem}')

@@ -145,7 +145,7 @@ def behavior_name_for(env_id: str) -> str:
     return re.sub(r'-v\d+$', '', env_id.split('/')[-1])
 
 # %% ../../nbs/02b_envs.gym.ipynb #8a10bcaa
-class GymEnv(StepsEnv):
+class GymEnv(StepsEnv, NumpyTensorFace):
     "A Gymnasium environment (id, factory or instance) as one behavior whose `num_areas` copies are the agents."
     def __init__(self, env: Union[str, Callable[..., gym.Env], gym.Env], num_areas: int = 1, seed: Optional[int] = 0,
                  behavior_name: Optional[str] = None, vectorization: str = 'sync',
@@ -263,21 +263,11 @@ def num_envs(self: GymEnv) -> int:
     "The number of copies (`num_areas`), as `TensorEnv` names it."
     return self.num_areas
 
-@patch(as_prop=True)
-def device(self: GymEnv):
-    "The torch device of the tensor face: the CPU."
-    import torch
-    return torch.device('cpu')
-
-def _tensor_face(env: GymEnv):
-    problem = env.tensor_problem()
-    if problem: raise UnityEnvironmentException(f'{env.name}: no tensor face: {problem}')
-
 @patch
 def reset_tensors(self: GymEnv):
     "Start every area anew, as `reset` does; the first observations as a CPU tensor `(num_areas, size)`."
     import torch
-    _tensor_face(self)
+    self._require_tensor_face()
     self.reset()
     return torch.from_numpy(self._steps[self.name][0].obs[0])
 

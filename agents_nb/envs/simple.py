@@ -38,7 +38,7 @@ def _checked_parameters(env, params: Mapping[str, Any]) -> Mapping[str, Any]:
                 f'its parameters are {", ".join(env.episode_parameters)}.')
     return params
 
-class SimpleEnvironment(StepsEnv):
+class SimpleEnvironment(StepsEnv, NumpyTensorFace):
     "ML-Agents' one-dimensional walk to the goal wall (`simple_test_envs.SimpleEnvironment`)."
     episode_parameters: Tuple[str, ...] = ('step_size',)  # constructor arguments environment parameters may set
     def __init__(self, brain_names: Sequence[str] = ('1D',), step_size: float = STEP_SIZE, num_visual: int = 0, num_vector: int = 1,
@@ -184,30 +184,20 @@ def spec(self: SimpleEnvironment) -> BehaviorSpec:
     "The spec of the tensor face's behavior (every behavior of the walk has the same)."
     return self.behavior_spec
 
-@patch(as_prop=True)
-def device(self: SimpleEnvironment):
-    "The torch device of the tensor face: the CPU."
-    import torch
-    return torch.device('cpu')
-
-def _walk_face(env: SimpleEnvironment) -> str:
-    problem = env.tensor_problem()
-    if problem: raise UnityEnvironmentException(f'{type(env).__name__}: no tensor face: {problem}')
-    return env.names[0]
-
 @patch
 def reset_tensors(self: SimpleEnvironment):
     "Start the episode anew, as `reset` does; the first observation `(1, size)`."
     import torch
-    name = _walk_face(self)
+    self._require_tensor_face()
     self.reset()
-    return torch.from_numpy(self._make_obs(self._observation_value(name))[0])
+    return torch.from_numpy(self._make_obs(self._observation_value(self.names[0]))[0])
 
 @patch
 def step_tensors(self: SimpleEnvironment, continuous=None, discrete=None, check_values: bool = True):
     "Step the walk with one row of actions (tensors); a `TensorStep` (see the environment API)."
     import torch
-    name = _walk_face(self)
+    self._require_tensor_face()
+    name = self.names[0]
     check_tensor_actions(name, self.action_spec, 1, torch.device('cpu'), continuous, discrete, check_values)
     action = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
     done, reward = self._advance(name, action)
