@@ -166,8 +166,9 @@ class TrainerController:
         single = getattr(env, 'single_env', None)
         if callable(single) and single() is not None: env = single()
         if not callable(getattr(env, 'step_tensors', None)): return []
-        if env.tensor_problem():
-            self.print_fn(f'{type(env).__name__}: the ordinary loop (tensor rollout: {env.tensor_problem()})')
+        face = env.tensor_problem()
+        if face:
+            self.print_fn(f'{type(env).__name__}: the ordinary loop (tensor rollout: {face})')
             return []
         if self.factory.param_manager is not None:
             self.print_fn(f'{env.name}: the ordinary loop (tensor rollout: environment_parameters are not supported)')

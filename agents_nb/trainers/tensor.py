@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from ..core import *
 from ..envs.base import UnityEnvironmentException
-from ..envs.tensor import TensorEnv
 from ..buffer import *
 from ..networks import *
 from ..stats import StatsAggregationMethod
@@ -71,7 +70,8 @@ def tensor_rollout_problem(trainer, env) -> Optional[Tuple[str, List[str]]]:
     if ts.self_play is not None: return no('self_play', 'self_play')
     if not isinstance(trainer, PPOTrainer): return no(f'the {ts.trainer_type} trainer', 'trainer_type', only=' (PPO only)')
     if not callable(getattr(env, 'step_tensors', None)): return f'{type(env).__name__} has no tensor face (a TensorEnv or a GymEnv)', []
-    if env.tensor_problem(): return env.tensor_problem(), []
+    face = env.tensor_problem()
+    if face: return face, []
     for k in ts.reward_signals:
         if str(k) != 'extrinsic': return no(f'the {k} reward signal', 'reward_signals', str(k), only=' (extrinsic only)')
     if ts.network_settings.normalize: return no('normalize: true', 'network_settings', 'normalize')
@@ -126,12 +126,12 @@ class TensorRollout:
         hand = self.trainer.optimizer.hand_gradients_for()
         if hand is not None and not self.actor.action_model.deterministic:   # dense networks: the same acting, by hand
             action, log_probs, entropy = hand.heads.sample(hand.actor_body.encode([obs]))
-            self._entropy_sum += entropy.mean(); self._entropy_n += 1
-            return action, log_probs
-        encoding, _ = self.actor.network_body([obs])
-        action, log_probs, entropy = self.actor.action_model(encoding, None)
+        else:
+            encoding, _ = self.actor.network_body([obs])
+            action, log_probs, entropy = self.actor.action_model(encoding, None)
+            log_probs = log_probs.flatten()
         self._entropy_sum += entropy.mean(); self._entropy_n += 1
-        return action, log_probs.flatten()
+        return action, log_probs
 
     def _record(self, obs, continuous, discrete, log_probs, s) -> int:
         "Write the step into the lanes, end the trajectories that are done; the number of experiences ended."
