@@ -449,3 +449,8 @@ class NumpyTensorFace:
     def _require_tensor_face(self) -> None:
         problem = self.tensor_problem()
         if problem: raise UnityEnvironmentException(f'{type(self).__name__}: no tensor face: {problem}')
+
+    def _numpy_actions(self, name: str, spec: ActionSpec, n: int, continuous, discrete, check_values: bool) -> ActionTuple:
+        "Tensor actions for `n` copies of behavior `name`, checked (`check_tensor_actions`), as the `ActionTuple` `step` takes."
+        check_tensor_actions(name, spec, n, self.device, continuous, discrete, check_values)
+        return ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)

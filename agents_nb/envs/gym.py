@@ -276,8 +276,7 @@ def step_tensors(self: GymEnv, continuous=None, discrete=None, check_values: boo
     """Step every area with its row of `continuous` (float) and `discrete` (integer) actions, CPU tensors checked as
     `TensorEnv.step_tensors` checks them; reset the areas whose episode ended. A `TensorStep`."""
     import torch
-    check_tensor_actions(self.name, self.spec.action_spec, self.num_areas, torch.device('cpu'), continuous, discrete, check_values)
-    acts = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
+    acts = self._numpy_actions(self.name, self.spec.action_spec, self.num_areas, continuous, discrete, check_values)
     obs, reward, terminated, truncated, _ = self.venv.step(self.actions.decode(acts))
     terminated, truncated = np.asarray(terminated, bool), np.asarray(truncated, bool)
     final = self.observations.encode(obs)[0]

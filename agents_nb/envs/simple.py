@@ -198,8 +198,7 @@ def step_tensors(self: SimpleEnvironment, continuous=None, discrete=None, check_
     import torch
     self._require_tensor_face()
     name = self.names[0]
-    check_tensor_actions(name, self.action_spec, 1, torch.device('cpu'), continuous, discrete, check_values)
-    action = ActionTuple(continuous.numpy() if continuous is not None else None, discrete.numpy() if discrete is not None else None)
+    action = self._numpy_actions(name, self.action_spec, 1, continuous, discrete, check_values)
     done, reward = self._advance(name, action)
     final = self._make_obs(self._observation_value(name))[0]
     obs = final
