@@ -4,8 +4,8 @@
 
 # %% ../nbs/05g_fastgrad.ipynb #73a93c3a
 from __future__ import annotations
-import math
-from typing import Dict, List, Optional, Sequence, Tuple
+import math, warnings
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -129,10 +129,10 @@ class ActionHeads:
         log_probs, entropy, actions, _ = self._pass(h, None, masks)
         return actions, log_probs, entropy
 
-    def backward(self, h: torch.Tensor, g_log_probs: torch.Tensor, g_entropy: float, saved: dict, grads: Dict) -> torch.Tensor:
+    def backward(self, h: torch.Tensor, g_log_probs: torch.Tensor, g_entropy, saved: dict, grads: Dict) -> torch.Tensor:
         """Store the heads' gradients given those of the log-probabilities `(B, c + branches)` and of every row's
-        entropy (one number: the entropy enters the loss as a mean); the gradient of the encoding `h`."""
-        g_h = None
+        entropy (one number, or a 0-d tensor: the entropy enters the loss as a mean); the gradient of the encoding `h`."""
+        g_h, g_entropy = None, torch.as_tensor(g_entropy, dtype=h.dtype, device=h.device)   # a tensor: traced as an input
         if self.cont is not None:
             d, (z, std, raw) = self.cont, saved['continuous']
             g = g_log_probs[:, :self.c]
@@ -163,15 +163,65 @@ def ppo_gradients_problem(actor: nn.Module, critic: nn.Module) -> Optional[str]:
         if problem: return problem
     return None
 
+def _modules_of(*roots: nn.Module) -> List[nn.Module]:
+    "Every module under `roots`, once each."
+    found: Dict[int, nn.Module] = {}
+    for root in roots:
+        for m in root.modules(): found.setdefault(id(m), m)
+    return list(found.values())
+
 class PPOGradients:
-    "PPO's loss and the gradients of every trained parameter of `actor` and `critic` (the same module for a shared critic), by hand."
-    def __init__(self, actor: SimpleActor, critic: nn.Module):
+    """PPO's loss and the gradients of every trained parameter of `actor` and `critic` (the same module for a shared
+    critic), by hand; `act` acts with the actor as `ActionModel` does. With `trace` (the default) each shape of call is
+    traced once (`torch.jit.trace`) and replayed from then on: the same operations, bitwise, without the Python that
+    launches them; when tracing fails, one warning and eager calls from then on (`trace_failure` says why)."""
+    def __init__(self, actor: SimpleActor, critic: nn.Module, trace: bool = True):
         problem = ppo_gradients_problem(actor, critic)
         if problem: raise ValueError(f'PPOGradients takes dense actors and critics; this one has {problem}')
         self.actor, self.critic, self.shared = actor, critic, critic is actor
         self.actor_body = DenseBody(actor.network_body)
         self.critic_body = self.actor_body if self.shared else DenseBody(critic.network_body)
         self.heads, self.value_heads = ActionHeads(actor.action_model), critic.value_heads.value_heads
+        self.trace, self.trace_failure, self._traces, self._consts = trace, None, {}, None
+        # where the modules keep their parameters and buffers: given to a trace as inputs, read afresh at every call
+        self._slots = [(m._parameters, n) for m in _modules_of(actor, critic) for n, p in m._parameters.items() if p is not None] \
+                    + [(m._buffers, n) for m in _modules_of(actor, critic) for n, b in m._buffers.items() if b is not None]
+
+    def __getstate__(self):
+        "Copied and pickled without its traces: a cache, which the copy makes again at its first calls."
+        return {**self.__dict__, '_traces': {}}
+
+    def _replay(self, key: tuple, fn: Callable, args: Sequence[torch.Tensor]):
+        """`fn(*state, *args)`, where `state` is the modules' parameters and buffers (which `fn` reads from the modules):
+        replayed from the trace made at `key`'s first call, or eagerly."""
+        inputs = (*[slots[n] for slots, n in self._slots], *args)
+        if not self.trace or self.trace_failure is not None or torch.jit.is_tracing(): return fn(*inputs)   # no trace in a trace
+        traced = self._traces.get(key)
+        if traced is None:
+            try:
+                cuda = [t.device for t in args if t.device.type == 'cuda'][:1]
+                # tracing runs `fn` once: its random draws are given back, so that the replay below makes this call's
+                with warnings.catch_warnings(), torch.random.fork_rng(devices=cuda):
+                    warnings.simplefilter('ignore')   # torch.jit.trace's deprecation notice, its tracer's about shapes (in `key`)
+                    traced = torch.jit.trace(fn, inputs, check_trace=False)
+            except Exception as e:
+                self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+                warnings.warn(f'PPOGradients could not trace its computation; it runs eagerly ({self.trace_failure})')
+                return fn(*inputs)
+            self._traces[key] = traced
+        return traced(*inputs)
+
+    def _constants(self, epsilon: float, beta: float, B: int, like: torch.Tensor) -> List[torch.Tensor]:
+        """The clip range's bounds and the entropy's gradient as 0-d tensors (inputs of a trace), reckoned in float64
+        and rounded once, as scalars are; kept while they do not change (they do not within an update)."""
+        key = (epsilon, beta, B, like.dtype, like.device)
+        if self._consts is None or self._consts[0] != key:
+            self._consts = key, [torch.tensor(x, dtype=like.dtype, device=like.device) for x in (1.0 - epsilon, 1.0 + epsilon, -beta / B)]
+        return self._consts[1]
+
+    def _key(self, kind: str, obs: Sequence[torch.Tensor], *optional) -> tuple:
+        "What a trace is specialised to: the kind of call, rows, dtypes, device, and which optional inputs there are."
+        return (kind, obs[0].shape[0], obs[0].device, tuple(o.dtype for o in obs), *(x is not None for x in optional))
 
     @torch.no_grad()
     def __call__(self, obs: Sequence[torch.Tensor], actions: AgentAction, action_masks: Optional[torch.Tensor],
@@ -179,29 +229,71 @@ class PPOGradients:
                  epsilon: float, beta: float, check_actions: bool = True) -> Tuple[Dict[nn.Parameter, torch.Tensor], Dict[str, float]]:
         """The gradients, by parameter, and the values of `Loss`, `Policy Loss`, `Value Loss` and `Entropy`. The actions
         and masks are checked as autograd's path checks them, unless `check_actions=False` (actions the policy sampled)."""
+        obs = self.actor.network_body.observation_encoder._check(obs)
+        B = obs[0].shape[0]
+        if check_actions: self.actor._check_masks(action_masks, B); self.actor.action_model._check_actions(actions, B)
+        cont, disc = actions.continuous_tensor, actions.discrete_list
+        n_obs, n_disc, names = len(obs), len(disc or ()), list(self.value_heads)
+        trained = [slots[n] for slots, n in self._slots if isinstance(slots[n], nn.Parameter) and slots[n].requires_grad]
+        consts = self._constants(epsilon, beta, B, advantages)
+
+        def fn(*t):
+            t = t[len(self._slots):]
+            o, t = list(t[:n_obs]), t[n_obs:]
+            c, t = (t[0], t[1:]) if cont is not None else (None, t)
+            d, t = (list(t[:n_disc]), t[n_disc:]) if disc is not None else (None, t)
+            m, t = (t[0], t[1:]) if action_masks is not None else (None, t)
+            r, t = dict(zip(names, t[:len(names)])), t[len(names):]
+            grads, values = self._compute(o, AgentAction(c, d), m, r, *t)
+            return tuple(grads[p] for p in trained), values
+
+        args = [*obs, *([cont] if cont is not None else []), *(disc or []), *([action_masks] if action_masks is not None else []),
+                *[returns[n] for n in names], advantages, old_log_probs, *consts]
+        grads, sums = self._replay(self._key('grads', obs, cont, action_masks, *(disc or [])) + (len(trained),), fn, args)
+        sums, S, C = sums.tolist(), len(names), self.heads.c + n_disc   # the one host copy; the means in float64
+        policy_loss, value_loss, entropy = -sums[0] / (B * C), sum(sums[1:1 + S]) / (S * B), sums[-1] / B
+        return dict(zip(trained, grads)), {'Loss': policy_loss + 0.5 * value_loss - beta * entropy, 'Policy Loss': policy_loss,
+                                           'Value Loss': value_loss, 'Entropy': entropy}
+
+    def _compute(self, obs, actions, action_masks, returns, advantages, old_log_probs, low, high, g_entropy):
+        """The gradients (a dict by parameter) and the sums whose means are the loss's terms (the surrogate's, each
+        stream's squared errors, the entropies), as one tensor; the scalars are 0-d tensors."""
         grads: Dict[nn.Parameter, torch.Tensor] = {}
         h, saved = self.actor_body.forward(obs)
-        if check_actions: self.actor._check_masks(action_masks, h.shape[0]); self.actor.action_model._check_actions(actions, h.shape[0])
         hc, saved_c = (h, saved) if self.shared else self.critic_body.forward(obs)
         log_probs, entropy, saved_heads = self.heads.forward(h, actions, action_masks)
         B, C = log_probs.shape
         ratio, A = torch.exp(log_probs - old_log_probs), advantages.unsqueeze(-1)
-        unclipped, clipped = ratio * A, torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon) * A
-        policy_loss = -torch.min(unclipped, clipped).mean()
-        g_log_probs = torch.where(unclipped <= clipped, A * ratio * (-1.0 / (B * C)), torch.zeros((), dtype=ratio.dtype))
-        S, value_losses, g_hc = len(self.value_heads), [], None
+        unclipped, clipped = ratio * A, torch.clamp(ratio, low, high) * A
+        sums = [torch.min(unclipped, clipped).sum()]
+        g_log_probs = torch.where(unclipped <= clipped, A * ratio * (-1.0 / (B * C)), 0.0)
+        S, g_hc = len(self.value_heads), None
         for name, head in self.value_heads.items():
             err = torch.addmm(head.bias, hc, head.weight.t()).squeeze(-1) - returns[name]
-            value_losses.append((err * err).mean())
+            sums.append(torch.dot(err, err))
             g = _linear_grads(head, (err * (1.0 / (S * B)))[:, None], hc, grads)
             g_hc = g if g_hc is None else g_hc + g
-        value_loss = value_losses[0] if S == 1 else torch.stack(value_losses).mean()
-        entropy = entropy.mean()
-        g_h = self.heads.backward(h, g_log_probs, -beta / B, saved_heads, grads)
+        sums.append(entropy.sum())
+        g_h = self.heads.backward(h, g_log_probs, g_entropy, saved_heads, grads)
         if self.shared: self.actor_body.backward(g_h + g_hc, saved, grads)
         else:
             self.actor_body.backward(g_h, saved, grads)
             self.critic_body.backward(g_hc, saved_c, grads)
-        loss = policy_loss + 0.5 * value_loss - beta * entropy
-        values = torch.stack([loss, policy_loss, value_loss, entropy]).tolist()   # the one host copy
-        return grads, dict(zip(('Loss', 'Policy Loss', 'Value Loss', 'Entropy'), values))
+        return grads, torch.stack(sums)
+
+    @torch.no_grad()
+    def act(self, obs: Sequence[torch.Tensor], masks: Optional[torch.Tensor] = None) -> Tuple[AgentAction, torch.Tensor, torch.Tensor]:
+        """Act as `ActionModel.forward` acts (`ActionHeads.sample` on the actor's encoding; not for a `deterministic`
+        model): sampled actions, their log-probabilities `(B, c + branches)` and the summed entropies `(B,)`."""
+        obs = self.actor.network_body.observation_encoder._check(obs)
+        if masks is not None: self.actor._check_masks(masks, obs[0].shape[0])
+        n_obs, has_cont = len(obs), self.heads.cont is not None
+
+        def fn(*t):
+            t = t[len(self._slots):]
+            actions, log_probs, entropy = self.heads.sample(self.actor_body.encode(list(t[:n_obs])), t[n_obs] if masks is not None else None)
+            return (*([actions.continuous_tensor] if has_cont else []), *(actions.discrete_list or []), log_probs, entropy)
+
+        out = self._replay(self._key('act', obs, masks), fn, [*obs, *([masks] if masks is not None else [])])
+        cont, disc = (out[0], out[1:-2]) if has_cont else (None, out[:-2])
+        return AgentAction(cont, list(disc) if self.heads.disc is not None else None), out[-2], out[-1]

@@ -125,7 +125,7 @@ class TensorRollout:
     def _act(self, obs: torch.Tensor):
         hand = self.trainer.optimizer.hand_gradients_for()
         if hand is not None and not self.actor.action_model.deterministic:   # dense networks: the same acting, by hand
-            action, log_probs, entropy = hand.heads.sample(hand.actor_body.encode([obs]))
+            action, log_probs, entropy = hand.act([obs])
         else:
             encoding, _ = self.actor.network_body([obs])
             action, log_probs, entropy = self.actor.action_model(encoding, None)
