@@ -197,19 +197,18 @@ class PPOGradients:
         inputs = (*[slots[n] for slots, n in self._slots], *args)
         if not self.trace or self.trace_failure is not None or torch.jit.is_tracing(): return fn(*inputs)   # no trace in a trace
         traced = self._traces.get(key)
-        if traced is None:
-            try:
-                cuda = [t.device for t in args if t.device.type == 'cuda'][:1]
-                # tracing runs `fn` once: its random draws are given back, so that the replay below makes this call's
-                with warnings.catch_warnings(), torch.random.fork_rng(devices=cuda):
-                    warnings.simplefilter('ignore')   # torch.jit.trace's deprecation notice, its tracer's about shapes (in `key`)
-                    traced = torch.jit.trace(fn, inputs, check_trace=False)
-            except Exception as e:
-                self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
-                warnings.warn(f'PPOGradients could not trace its computation; it runs eagerly ({self.trace_failure})')
-                return fn(*inputs)
-            self._traces[key] = traced
-        return traced(*inputs)
+        if traced is not None: return traced(*inputs)
+        ran = []   # tracing runs `fn` for real (random draws included): that run is this call's result
+        def run(*t):
+            ran.append(fn(*t)); return ran[-1]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')   # torch.jit.trace's deprecation notice, its tracer's about shapes (in `key`)
+                self._traces[key] = torch.jit.trace(run, inputs, check_trace=False)
+        except Exception as e:
+            self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+            warnings.warn(f'PPOGradients could not trace its computation; it runs eagerly ({self.trace_failure})')
+        return ran[0] if ran else fn(*inputs)   # not twice: the draws of an action are made once
 
     def _constants(self, epsilon: float, beta: float, B: int, like: torch.Tensor) -> List[torch.Tensor]:
         """The clip range's bounds and the entropy's gradient as 0-d tensors (inputs of a trace), reckoned in float64
@@ -218,6 +217,10 @@ class PPOGradients:
         if self._consts is None or self._consts[0] != key:
             self._consts = key, [torch.tensor(x, dtype=like.dtype, device=like.device) for x in (1.0 - epsilon, 1.0 + epsilon, -beta / B)]
         return self._consts[1]
+
+    def _trained(self) -> List[nn.Parameter]:
+        "The parameters the gradients are for (every one that requires a gradient), in the modules' order."
+        return [slots[n] for slots, n in self._slots if isinstance(slots[n], nn.Parameter) and slots[n].requires_grad]
 
     def _key(self, kind: str, obs: Sequence[torch.Tensor], *optional) -> tuple:
         "What a trace is specialised to: the kind of call, rows, dtypes, device, and which optional inputs there are."
@@ -234,7 +237,7 @@ class PPOGradients:
         if check_actions: self.actor._check_masks(action_masks, B); self.actor.action_model._check_actions(actions, B)
         cont, disc = actions.continuous_tensor, actions.discrete_list
         n_obs, n_disc, names = len(obs), len(disc or ()), list(self.value_heads)
-        trained = [slots[n] for slots, n in self._slots if isinstance(slots[n], nn.Parameter) and slots[n].requires_grad]
+        trained = self._trained()
         consts = self._constants(epsilon, beta, B, advantages)
 
         def fn(*t):
@@ -250,10 +253,14 @@ class PPOGradients:
         args = [*obs, *([cont] if cont is not None else []), *(disc or []), *([action_masks] if action_masks is not None else []),
                 *[returns[n] for n in names], advantages, old_log_probs, *consts]
         grads, sums = self._replay(self._key('grads', obs, cont, action_masks, *(disc or [])) + (len(trained),), fn, args)
-        sums, S, C = sums.tolist(), len(names), self.heads.c + n_disc   # the one host copy; the means in float64
+        return dict(zip(trained, grads)), self._loss_values(sums.tolist(), B, n_disc, beta)   # the one host copy
+
+    def _loss_values(self, sums: List[float], B: int, n_disc: int, beta: float) -> Dict[str, float]:
+        "The loss's values from `_compute`'s sums, the means taken in float64."
+        S, C = len(self.value_heads), self.heads.c + n_disc
         policy_loss, value_loss, entropy = -sums[0] / (B * C), sum(sums[1:1 + S]) / (S * B), sums[-1] / B
-        return dict(zip(trained, grads)), {'Loss': policy_loss + 0.5 * value_loss - beta * entropy, 'Policy Loss': policy_loss,
-                                           'Value Loss': value_loss, 'Entropy': entropy}
+        return {'Loss': policy_loss + 0.5 * value_loss - beta * entropy, 'Policy Loss': policy_loss, 'Value Loss': value_loss,
+                'Entropy': entropy}
 
     def _compute(self, obs, actions, action_masks, returns, advantages, old_log_probs, low, high, g_entropy):
         """The gradients (a dict by parameter) and the sums whose means are the loss's terms (the surrogate's, each
