@@ -231,21 +231,22 @@ class TensorRollout:
         "PPO's update on the stored trajectories: `num_epoch` shuffled epochs of minibatches."
         t = self.trainer
         hp, rows = t.trainer_settings.hyperparameters, self._training_rows()
-        n_rows, names = len(rows['advantages']), list(t.optimizer.reward_signals)
+        n_rows, names, B = len(rows['advantages']), list(t.optimizer.reward_signals), hp.batch_size
         stats: Dict[str, List[float]] = {}
-        order = np.arange(n_rows)
+        order, orders = np.arange(n_rows), []
         for _ in range(hp.num_epoch):
             order = order[shuffled_rows(n_rows, 1, t.rng)]   # each epoch shuffles the last one's order, as in place
-            at = torch.as_tensor(order, device=self.device)
-            epoch = {k: v[at] for k, v in rows.items()}
-            for start in range(0, n_rows // hp.batch_size * hp.batch_size, hp.batch_size):
-                b = {k: v[start:start + hp.batch_size] for k, v in epoch.items()}
-                disc = b.get('discrete')
-                inputs = dict(obs=[b['obs']], actions=AgentAction(b.get('continuous'), list(disc.unbind(1)) if disc is not None else None),
-                              action_masks=None, memories=None, critic_memories=None,
-                              returns={n: b[('returns', n)] for n in names},
-                              old_values={n: b[('values', n)] for n in names} if t.optimizer.value_clipping else None,
-                              advantages=b['advantages'], old_log_probs=b['log_probs'],
-                              loss_masks=None)   # every row counts
-                for k, v in t.optimizer.update_tensors(TensorBatch(inputs), check_actions=False).items(): stats.setdefault(k, []).append(v)
+            orders.append(order[:n_rows // B * B])           # the rows of its whole minibatches, in order
+        at = torch.as_tensor(np.concatenate(orders).reshape(-1, B), device=self.device)   # (minibatches of the update, B)
+        minibatches = {k: v[at] for k, v in rows.items()}    # one gather per field for the whole update
+        for i in range(len(at)):
+            b = {k: v[i] for k, v in minibatches.items()}
+            disc = b.get('discrete')
+            inputs = dict(obs=[b['obs']], actions=AgentAction(b.get('continuous'), list(disc.unbind(1)) if disc is not None else None),
+                          action_masks=None, memories=None, critic_memories=None,
+                          returns={n: b[('returns', n)] for n in names},
+                          old_values={n: b[('values', n)] for n in names} if t.optimizer.value_clipping else None,
+                          advantages=b['advantages'], old_log_probs=b['log_probs'],
+                          loss_masks=None)   # every row counts
+            for k, v in t.optimizer.update_tensors(TensorBatch(inputs), check_actions=False).items(): stats.setdefault(k, []).append(v)
         for k, v in stats.items(): t.stats_reporter.add_stat(k, float(np.mean(v)))
