@@ -44,18 +44,25 @@ class DenseBody:
         if problem: raise ValueError(f'DenseBody takes bodies of vector observations and dense layers; this one has {problem}')
         self.body, self.layers = body, [m for m in body._body_encoder.seq_layers if isinstance(m, nn.Linear)]
 
+    def _inputs(self, obs: Sequence[torch.Tensor]) -> torch.Tensor:
+        "The observations checked, normalised (no parameter to train there) and side by side, as the body's encoder gives them."
+        enc = self.body.observation_encoder
+        obs = enc._check(obs)   # (in a trace, the caller has checked them)
+        x = [enc.processors[i](obs[i]) for i in enc._dense_idx]
+        return x[0] if len(x) == 1 else torch.cat(x, dim=1)
+
     def forward(self, obs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, list]:
         "The encoding `(B, hidden)` of the observations, and what `backward` needs."
-        x, saved = self.body.observation_encoder(obs), []   # checked and normalised: no parameter to train there
+        x, saved = self._inputs(obs), []
         for layer in self.layers:
-            z = torch.addmm(layer.bias, x, layer.weight.t())
+            z = F.linear(x, layer.weight, layer.bias)   # addmm(bias, x, weight.t()): the same numbers in one call
             saved.append((x, z)); x = F.silu(z)
         return x, saved
 
     def encode(self, obs: Sequence[torch.Tensor]) -> torch.Tensor:
         "The encoding alone, for acting: nothing is kept for a backward pass."
-        x = self.body.observation_encoder(obs)
-        for layer in self.layers: x = F.silu(torch.addmm(layer.bias, x, layer.weight.t()))
+        x = self._inputs(obs)
+        for layer in self.layers: x = F.silu(F.linear(x, layer.weight, layer.bias))
         return x
 
     def backward(self, grad: torch.Tensor, saved: list, grads: Dict[nn.Parameter, torch.Tensor]) -> None:
@@ -79,9 +86,9 @@ class ActionHeads:
         lps, ents, saved, cont, disc = [], [], {}, None, None
         if self.cont is not None:
             d = self.cont
-            mu = torch.addmm(d.mu.bias, h, d.mu.weight.t())
+            mu = F.linear(h, d.mu.weight, d.mu.bias)
             if d.conditional_sigma:
-                raw = torch.addmm(d.log_sigma.bias, h, d.log_sigma.weight.t())
+                raw = F.linear(h, d.log_sigma.weight, d.log_sigma.bias)
                 log_sigma = torch.clamp(raw, LOG_SIGMA_MIN, LOG_SIGMA_MAX)
             else: raw, log_sigma = None, mu * 0 + d.log_sigma
             std = torch.exp(log_sigma)
@@ -102,7 +109,7 @@ class ActionHeads:
             branch_masks = break_into_branches(masks.to(h.dtype), self.disc.act_sizes) if masks is not None else None
             saved['discrete'], chosen, disc = [], [], []
             for k, branch in enumerate(self.disc.branches):
-                logits = torch.addmm(branch.bias, h, branch.weight.t())
+                logits = F.linear(h, branch.weight, branch.bias)
                 m = branch_masks[k] if branch_masks is not None else None
                 if m is not None: logits = self.disc.mask_logits(logits, m)
                 p = torch.softmax(logits, dim=-1)
@@ -276,7 +283,7 @@ class PPOGradients:
         g_log_probs = torch.where(unclipped <= clipped, A * ratio * (-1.0 / (B * C)), 0.0)
         S, g_hc = len(self.value_heads), None
         for name, head in self.value_heads.items():
-            err = torch.addmm(head.bias, hc, head.weight.t()).squeeze(-1) - returns[name]
+            err = F.linear(hc, head.weight, head.bias).squeeze(-1) - returns[name]
             sums.append(torch.dot(err, err))
             g = _linear_grads(head, (err * (1.0 / (S * B)))[:, None], hc, grads)
             g_hc = g if g_hc is None else g_hc + g
