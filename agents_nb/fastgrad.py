@@ -213,9 +213,11 @@ class PPOGradients:
                 warnings.simplefilter('ignore')   # torch.jit.trace's deprecation notice, its tracer's about shapes (in `key`)
                 self._traces[key] = torch.jit.trace(run, inputs, check_trace=False)
         except Exception as e:
+            result = ran[0] if ran else fn(*inputs)   # not twice (an action's draws are made once); the computation's own error raises here
             self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
             warnings.warn(f'PPOGradients could not trace its computation; it runs eagerly ({self.trace_failure})')
-        return ran[0] if ran else fn(*inputs)   # not twice: the draws of an action are made once
+            return result
+        return ran[0]
 
     def _constants(self, epsilon: float, beta: float, B: int, like: torch.Tensor) -> List[torch.Tensor]:
         """The clip range's bounds and the entropy's gradient as 0-d tensors (inputs of a trace), reckoned in float64
