@@ -191,8 +191,9 @@ class PPOGradients:
         self.heads, self.value_heads = ActionHeads(actor.action_model), critic.value_heads.value_heads
         self.trace, self.trace_failure, self._traces, self._consts = trace, None, {}, None
         # where the modules keep their parameters and buffers: given to a trace as inputs, read afresh at every call
-        self._slots = [(m._parameters, n) for m in _modules_of(actor, critic) for n, p in m._parameters.items() if p is not None] \
-                    + [(m._buffers, n) for m in _modules_of(actor, critic) for n, b in m._buffers.items() if b is not None]
+        modules = _modules_of(actor, critic)
+        self._slots = [(m._parameters, n) for m in modules for n, p in m._parameters.items() if p is not None] \
+                    + [(m._buffers, n) for m in modules for n, b in m._buffers.items() if b is not None]
 
     def __getstate__(self):
         "Copied and pickled without its traces: a cache, which the copy makes again at its first calls."
