@@ -382,7 +382,8 @@ class TracedGradients:
         rec = self._traces.get(k)
         if rec is None: return self._record(k, state, leaves, spec, tensors)
         names, nones, traced = rec
-        return self._unpack(names, nones, traced(*state, *tensors))
+        with torch.jit.optimized_execution(False):   # the graph executor's optimisations would round some sums differently
+            return self._unpack(names, nones, traced(*state, *tensors))
 
     def _unpack(self, names, nones, out):
         grads, it = [], iter(out[len(names):])
@@ -397,10 +398,14 @@ class TracedGradients:
             names, values, grads = self._run(list(state), inputs)
             info.update(names=names, nones=[g is None for g in grads])
             return (*values, *[g for g in grads if g is not None])
+        devices = sorted({t.device.index or 0 for t in [*state, *tensors] if t.device.type == 'cuda'})
+        rng = torch.get_rng_state(), [torch.cuda.get_rng_state(d) for d in devices]
+        def undraw():   # back to the generators' states before this call
+            torch.set_rng_state(rng[0])
+            for d, s in zip(devices, rng[1]): torch.cuda.set_rng_state(s, d)
         try:
-            devices = sorted({t.device.index or 0 for t in [*state, *tensors] if t.device.type == 'cuda'})
-            with torch.random.fork_rng(devices=devices):   # recording draws too: undone, the replay below draws for this call
-                graph = make_fx(flat)(state, tensors)
+            try: graph = make_fx(flat)(state, tensors)
+            finally: undraw()   # the recording's draws are undone: the replay below draws for this call
             def replay(*t):
                 ran.append(graph(list(t[:n]), list(t[n:]))); return ran[-1]
             with warnings.catch_warnings():
@@ -408,7 +413,8 @@ class TracedGradients:
                 traced = torch.jit.trace(replay, (*state, *tensors), check_trace=False)
         except Exception as e:
             if ran: out = ran[0]
-            else:   # the computation's own error raises here, eagerly, and tracing stays on
+            else:   # a replay that failed midway may have drawn; the computation's own error raises here, and tracing stays on
+                undraw()
                 names, values, grads = self._run(state, tree_unflatten(leaves, spec))
                 out, info = (*values, *[g for g in grads if g is not None]), dict(names=names, nones=[g is None for g in grads])
             self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"

@@ -25,9 +25,12 @@ def masked_mean(tensor: torch.Tensor, masks: Optional[torch.Tensor]) -> torch.Te
     return (tensor * masks).sum() / torch.clamp(masks.sum(), min=1.0)
 
 def soft_update(source: nn.Module, target: nn.Module, tau: float) -> None:
-    "`target <- tau * source + (1 - tau) * target`, parameter by parameter."
+    "`target <- tau * source + (1 - tau) * target` for every parameter, in three batched operations."
     with torch.no_grad():
-        for s, t in zip(source.parameters(), target.parameters()): t.mul_(1.0 - tau).add_(tau * s)
+        ts, ss = list(target.parameters()), list(source.parameters())
+        if len(ts) != len(ss): raise ValueError(f'soft_update: the source has {len(ss)} parameters, the target {len(ts)}')
+        torch._foreach_mul_(ts, 1.0 - tau)
+        torch._foreach_add_(ts, torch._foreach_mul(ss, tau))
 
 # %% ../nbs/05_torch_utils.ipynb #a419b2cc
 def adam(params, lr: float, **kwargs) -> torch.optim.Adam:

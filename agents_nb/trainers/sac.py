@@ -18,6 +18,7 @@ from ..networks import *
 from ..policy import TorchPolicy
 from ..optimizer import *
 from ..trainer import *
+from ..fastgrad import TracedGradients
 from .ppo import actions_from_batch, memories_from_batch
 
 # %% auto #0
@@ -76,6 +77,8 @@ class TorchSACOptimizer(TorchOptimizer):
         self.policy_optimizer = adam(policy.actor.parameters(), hp.learning_rate)
         self.value_optimizer = adam(list(self.q_network.parameters()) + list(self._critic.parameters()), hp.learning_rate)
         self.entropy_optimizer = adam(self._log_ent_coef.parameters(), hp.learning_rate)
+        self.trace_update = True   # a whole minibatch without memory: its gradients recorded once and replayed (`TracedGradients`)
+        self._gradient_trace: Optional[TracedGradients] = None
 
     @property
     def critic(self): return self._critic
@@ -84,8 +87,9 @@ class TorchSACOptimizer(TorchOptimizer):
         return break_into_branches(x, self._action_spec.discrete_branches)
 
     def _condense_q_streams(self, q_output: Dict[str, torch.Tensor], discrete_actions: torch.Tensor) -> Dict[str, torch.Tensor]:
-        "The Q of the taken option of each branch, averaged over branches: `(B,)` per stream."
-        onehots = actions_to_onehot(discrete_actions, self._action_spec.discrete_branches)
+        "The Q of the taken option of each branch (actions checked in `batch_tensors`), averaged over branches: `(B,)` per stream."
+        onehots = [(discrete_actions[:, i:i + 1] == torch.arange(b, device=discrete_actions.device)).float()
+                   for i, b in enumerate(self._action_spec.discrete_branches)]   # `one_hot` would check the values in the record
         return {k: torch.stack([(a * q).sum(dim=1) for a, q in zip(onehots, self._branches(v))]).mean(dim=0)
                 for k, v in q_output.items()}
 
@@ -122,9 +126,7 @@ class TorchSACOptimizer(TorchOptimizer):
             for name in values:
                 backup = torch.min(self._expected_q(q1p_out[name], log_probs), self._expected_q(q2p_out[name], log_probs)) - bonus
                 losses.append((name, backup))
-        value_loss = torch.stack([0.5 * masked_mean((values[n] - b) ** 2, loss_masks) for n, b in losses]).mean()
-        if not torch.isfinite(value_loss): raise UnityTrainerException(f'Inf found in the SAC value loss ({value_loss.item()})')
-        return value_loss
+        return torch.stack([0.5 * masked_mean((values[n] - b) ** 2, loss_masks) for n, b in losses]).mean()
 
     def sac_policy_loss(self, log_probs, q1p_out, loss_masks):
         mean_q1 = torch.stack(list(q1p_out.values())).mean(dim=0)
@@ -163,8 +165,13 @@ class TorchSACOptimizer(TorchOptimizer):
             net.network_body.copy_normalization(p.actor.network_body)
         step = p.get_current_step()
         optimizers = {'Policy Loss': self.policy_optimizer, 'Critic Loss': self.value_optimizer, 'Entropy Loss': self.entropy_optimizer}
-        targets = [(name, [q for g in opt.param_groups for q in g['params']]) for name, opt in optimizers.items()]
-        losses = self.accumulate_gradients(batch, self.losses, targets)
+        targets = [(name, [q for g in opt.param_groups for q in g['params'] if q.requires_grad]) for name, opt in optimizers.items()]
+        losses = None
+        if self.trace_update and not p.use_recurrent and self.rows_per_chunk(batch, self.losses) >= batch.num_experiences:
+            try: losses = self._whole_batch_gradients(batch, targets)
+            except torch.cuda.OutOfMemoryError:
+                if torch.cuda.is_available(): torch.cuda.empty_cache()   # then in chunks, as autograd's path does
+        if losses is None: losses = self.accumulate_gradients(batch, self.losses, targets)
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
         if bad:
             raise UnityTrainerException(f"The SAC {', '.join(k.lower() for k in bad)} became {', '.join(str(v) for v in bad.values())} "
@@ -172,7 +179,7 @@ class TorchSACOptimizer(TorchOptimizer):
         lr = self.decay_learning_rate.get_value(step)
         for opt in optimizers.values():
             for g in opt.param_groups: g['lr'] = lr
-            opt.step()
+            adam_step(opt)
         soft_update(self._critic, self.target_network, self.tau)
         return {'Losses/Policy Loss': losses['Policy Loss'], 'Losses/Value Loss': losses['Value Loss'],
                 'Losses/Q1 Loss': losses['Q1 Loss'], 'Losses/Q2 Loss': losses['Q2 Loss'],
@@ -180,35 +187,60 @@ class TorchSACOptimizer(TorchOptimizer):
                 'Policy/Continuous Entropy Coeff': self._log_ent_coef.continuous.exp().mean().item(),
                 'Policy/Learning Rate': lr}
 
-    def losses(self, batch: AgentBuffer) -> Dict[str, torch.Tensor]:
-        "SAC's losses on `batch` (whole sequences), each a masked mean; `Critic Loss` (Q1 + Q2 + value) trains the critics."
+    def _whole_batch_gradients(self, batch: AgentBuffer, targets) -> Dict[str, float]:
+        "`accumulate_gradients` for a minibatch taken whole: autograd's gradients, recorded once and replayed (`TracedGradients`)."
+        if self._gradient_trace is None:
+            modules = {'actor': self.policy.actor, 'critic': self._critic, 'q': self.q_network, 'target': self.target_network,
+                       'alpha': self._log_ent_coef}
+            self._gradient_trace = TracedGradients(modules, self._loss_dict, targets)
+        values, grads = self._gradient_trace(self.batch_tensors(batch), key=(self.policy.actor.action_model.deterministic,))
+        for (_, params), gs in zip(targets, grads):
+            for p, g in zip(params, gs): p.grad = g
+        names = list(values)   # one copy to the host for all of them
+        return dict(zip(names, torch.stack([values[k].reshape(()) for k in names]).tolist()))
+
+    def batch_tensors(self, batch: AgentBuffer) -> Dict[str, object]:
+        "The tensors of `batch` that `loss_terms` reads, by argument name (memories only for recurrent policies)."
         p, seq, a = self.policy, self.policy.sequence_length, self._action_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device).reshape(-1)
-        rewards = {n: t(RewardSignalUtil.rewards_key(n)) for n in self.stream_names}
         obs = p.obs_tensors(ObsUtil.from_buffer(batch, p.num_obs))
-        next_obs = p.obs_tensors(ObsUtil.from_buffer_next(batch, p.num_obs))
         masks = torch.as_tensor(batch[BufferKey.ACTION_MASK].to_ndarray(), dtype=torch.float32, device=p.device) if a.discrete_size else None
+        p.actor._check_masks(masks, batch.num_experiences)
         actions = actions_from_batch(batch, a, p.device)
-        memories = memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None
         value_memories = memories_from_batch(batch, BufferKey.CRITIC_MEMORY, seq, p.device) if p.use_recurrent else None
         if p.use_recurrent and value_memories is None:
             value_memories = torch.zeros(1, batch.num_experiences // seq, self._critic.memory_size, device=p.device)
+        dones = t(BufferKey.DONE)
+        if BufferKey.INTERRUPTED in batch and len(batch[BufferKey.INTERRUPTED]): dones = dones * (1.0 - t(BufferKey.INTERRUPTED))
+        return {'obs': obs, 'next_obs': p.obs_tensors(ObsUtil.from_buffer_next(batch, p.num_obs)), 'action_masks': masks,
+                'continuous_actions': actions.continuous_tensor, 'discrete_actions': check_discrete_actions(actions.discrete_tensor, a.discrete_branches) if a.discrete_size else None,
+                'memories': memories_from_batch(batch, BufferKey.MEMORY, seq, p.device) if p.use_recurrent else None,
+                'value_memories': value_memories, 'rewards': {n: t(RewardSignalUtil.rewards_key(n)) for n in self.stream_names},
+                'loss_masks': t(BufferKey.MASKS) > 0, 'dones': dones}
+
+    def losses(self, batch: AgentBuffer) -> Dict[str, torch.Tensor]:
+        "SAC's losses on `batch` (whole sequences), each a masked mean; `Critic Loss` (Q1 + Q2 + value) trains the critics."
+        return self.loss_terms(**self.batch_tensors(batch))
+
+    def _loss_dict(self, tensors: Dict[str, object]) -> Dict[str, torch.Tensor]: return self.loss_terms(**tensors)
+
+    def loss_terms(self, obs, next_obs, action_masks, continuous_actions, discrete_actions, memories, value_memories,
+                   rewards, loss_masks, dones) -> Dict[str, torch.Tensor]:
+        "`losses` from the minibatch's tensors (`batch_tensors`): a function of tensors alone, without branches on their values."
+        p, seq, a = self.policy, self.policy.sequence_length, self._action_spec
         q_memories = torch.zeros_like(value_memories) if value_memories is not None else None
-        sampled, stats, _ = p.actor.get_action_and_stats(obs, masks, memories, sequence_length=seq)
-        log_probs = stats['log_probs']
+        encoding, _ = p.actor.network_body(obs, memories=memories, sequence_length=seq)
+        sampled, log_probs, _ = p.actor.action_model(encoding, action_masks)
         values, _ = self._critic.critic_pass(obs, value_memories, sequence_length=seq)
         q1p, q2p = self.q_network(obs, sampled.continuous_tensor, q_memories, seq, q2_grad=False)
-        q1, q2 = self.q_network(obs, actions.continuous_tensor, q_memories, seq)
-        if a.discrete_size: q1, q2 = self._condense_q_streams(q1, actions.discrete_tensor), self._condense_q_streams(q2, actions.discrete_tensor)
+        q1, q2 = self.q_network(obs, continuous_actions, q_memories, seq)
+        if a.discrete_size: q1, q2 = self._condense_q_streams(q1, discrete_actions), self._condense_q_streams(q2, discrete_actions)
         else: q1, q2 = {k: v.reshape(-1) for k, v in q1.items()}, {k: v.reshape(-1) for k, v in q2.items()}
         with torch.no_grad():
             next_memories = None
             if value_memories is not None:
                 _, next_memories = self._critic.critic_pass([o[::seq] for o in obs], value_memories, sequence_length=1)
             target_values, _ = self.target_network(next_obs, memories=next_memories, sequence_length=seq)
-        loss_masks = t(BufferKey.MASKS) > 0
-        dones = t(BufferKey.DONE)
-        if BufferKey.INTERRUPTED in batch and len(batch[BufferKey.INTERRUPTED]): dones = dones * (1.0 - t(BufferKey.INTERRUPTED))
         q1_loss, q2_loss = self.sac_q_loss(q1, q2, target_values, dones, rewards, loss_masks)
         value_loss = self.sac_value_loss(log_probs, values, q1p, q2p, loss_masks)
         return {'Policy Loss': self.sac_policy_loss(log_probs, q1p, loss_masks), 'Q1 Loss': q1_loss, 'Q2 Loss': q2_loss,
