@@ -121,6 +121,8 @@ class TorchOptimizer:
         self._max_chunk_rows: Optional[int] = None       # lowered after an out-of-memory error
         self.compile = False   # torch_settings.compile: the losses go through `torch.compile` (see `compiled`)
         self._compiled: Dict[str, CompiledFunction] = {}
+        self.trace_gradients = True   # a whole minibatch's gradients recorded once and replayed (see `traced_gradients`)
+        self._gradient_traces: Dict[str, TracedGradients] = {}
         self.bc_module = None
         if trainer_settings.behavioral_cloning is not None:
             hp = trainer_settings.hyperparameters
@@ -140,10 +142,43 @@ class TorchOptimizer:
         if name not in self._compiled: self._compiled[name] = CompiledFunction(fn, f'the {name}')
         return self._compiled[name]
 
+    def tracing_applies(self) -> bool:
+        """Whether `traced_gradients` takes this optimizer's minibatches: `trace_gradients` set, no `compile` (the
+        compiled loss then), no memory budget (chunks), and no memory in the networks (an LSTM's backward is recorded
+        but cannot be replayed)."""
+        return (self.trace_gradients and not self.compile and self.memory_budget_mb is None and self._max_chunk_rows is None
+                and not self.policy.use_recurrent and not getattr(self.critic, 'memory_size', 0))
+
+    def traced_gradients(self, name: str, inputs: Dict[str, Any], modules: Dict[str, nn.Module],
+                         targets: Sequence[Tuple[str, Sequence[nn.Parameter]]], key: tuple = ()) -> Optional[Dict[str, float]]:
+        """`accumulate_gradients` for a minibatch taken whole, when `tracing_applies()`: the losses `loss_terms(**inputs)`
+        and their gradients through the `TracedGradients` kept under `name` (recorded at the first call, replayed
+        after), over the parameters and buffers of `modules` (everything `loss_terms` reads). Leaves the gradients in
+        the targets' `.grad` and returns the losses' values; None when the device ran out of memory (the caller then
+        takes `accumulate_gradients`, which splits the minibatch). `inputs` holds tensors only (Python numbers that
+        change, a decaying epsilon, as 0-d tensors); `key`, what else `loss_terms` reads that may change. Values the
+        losses check (a discrete action inside its branch) must be checked before: a record cannot branch on them."""
+        targets = [(n, [p for p in params if p.requires_grad]) for n, params in targets]
+        traced = self._gradient_traces.get(name)
+        if traced is None: traced = self._gradient_traces[name] = TracedGradients(modules, self._loss_terms_of, targets)
+        try: values, grads = traced(inputs, key=key)
+        except torch.cuda.OutOfMemoryError:
+            if torch.cuda.is_available(): torch.cuda.empty_cache()
+            return None
+        for (_, params), gs in zip(targets, grads):
+            for p, g in zip(params, gs): p.grad = g
+        names = list(values)   # one copy to the host for all of them
+        return dict(zip(names, torch.stack([values[k].reshape(()) for k in names]).tolist()))
+
+    def _loss_terms_of(self, inputs: Dict[str, Any]) -> Dict[str, torch.Tensor]: return self.loss_terms(**inputs)
+
+    def scalar_tensors(self, *values: float) -> tuple:
+        "`values` as float32 0-d tensors on the policy's device (inputs of a record or a compiled loss)."
+        return torch.tensor(values, dtype=torch.float32, device=self.policy.device).unbind()
+
     def scalars(self, *values: float) -> tuple:
         "`values` as they are, or with `compile` set as 0-d tensors, so that a compiled loss is not compiled again as they decay."
-        if not self.compile: return values
-        return torch.tensor(values, dtype=torch.float32, device=self.policy.device).unbind()
+        return self.scalar_tensors(*values) if self.compile else values
 
     def create_reward_signals(self, reward_signal_configs: Mapping) -> None:
         "One provider per configured signal, keyed by the signal's name (`extrinsic`, `gail`, ...)."

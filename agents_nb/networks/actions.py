@@ -9,6 +9,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from torch import nn
+from torch.fx.experimental.proxy_tensor import get_proxy_mode   # whether `make_fx` is recording
 from ..core import *
 from ..envs.base import ActionSpec, ActionTuple
 from .layers import *
@@ -30,22 +31,24 @@ def break_into_branches(concatenated: torch.Tensor, branches: Sequence[int]) -> 
     return [concatenated[..., end - size:end] for size, end in zip(branches, ends)]
 
 def check_discrete_actions(discrete_actions: torch.Tensor, branches: Sequence[int]) -> torch.Tensor:
-    "The chosen indices `(B, n_branches)` as long, after checking their shape and that each is inside its branch."
+    """The chosen indices `(B, n_branches)` as long, after checking their shape and that each is inside its branch (the
+    range is not checked while `make_fx` records: a record cannot branch on values, so its caller checks them first)."""
     branches = [int(b) for b in branches]
     if discrete_actions.ndim != 2 or discrete_actions.shape[1] != len(branches):
         raise ValueError(f'Expected discrete actions of shape (batch, {len(branches)}) for the branches {tuple(branches)}, '
                          f'got {tuple(discrete_actions.shape)}.')
     actions = discrete_actions.long()
     sizes = torch.tensor(branches, device=actions.device)
-    if bool(((actions < 0) | (actions >= sizes)).any()):
+    if get_proxy_mode() is None and bool(((actions < 0) | (actions >= sizes)).any()):
         raise ValueError(f'A discrete action is outside its branch: the branch sizes are {tuple(branches)}, '
                          f'the actions range from {actions.min().item()} to {actions.max().item()}.')
     return actions
 
 def actions_to_onehot(discrete_actions: torch.Tensor, branches: Sequence[int]) -> List[torch.Tensor]:
-    "One float one-hot `(B, size)` per branch, from the chosen indices `(B, n_branches)` (checked)."
+    """One float one-hot `(B, size)` per branch, from the chosen indices `(B, n_branches)` (checked); built as
+    `index == arange(size)`, which a record can hold (`one_hot` reads the values to check them)."""
     actions = check_discrete_actions(discrete_actions, branches)
-    return [torch.nn.functional.one_hot(actions[:, i], int(size)).float() for i, size in enumerate(branches)]
+    return [(actions[:, i:i + 1] == torch.arange(int(size), device=actions.device)).float() for i, size in enumerate(branches)]
 
 # %% ../../nbs/04d_networks.actions.ipynb #a269a656
 def clip_continuous_action(actions: torch.Tensor) -> torch.Tensor:

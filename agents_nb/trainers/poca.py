@@ -210,18 +210,30 @@ class TorchPOCAOptimizer(TorchOptimizer):
         step = p.get_current_step()
         lr, eps, beta = self.decay_learning_rate.get_value(step), self.decay_epsilon.get_value(step), self.decay_beta.get_value(step)
         params = [q for group in self.optimizer.param_groups for q in group['params']]
-        losses = self.accumulate_gradients(batch, lambda b: self.losses(b, eps, beta), [('Loss', params)])
+        losses = None
+        if self.tracing_applies():   # recorded and replayed (`traced_gradients`), the actions checked first
+            inputs, model = self.batch_inputs(batch), self.policy.actor.action_model
+            for acts in [inputs['actions'], *inputs['mates_actions']]: model._check_actions(acts, batch.num_experiences)
+            eps_t, beta_t = self.scalar_tensors(eps, beta)
+            losses = self.traced_gradients('POCA loss', {**inputs, 'epsilon': eps_t, 'beta': beta_t},
+                                           {'actor': self.policy.actor, 'critic': self.critic}, [('Loss', params)])
+        if losses is None: losses = self.accumulate_gradients(batch, lambda b: self.losses(b, eps, beta), [('Loss', params)])
         if not math.isfinite(losses['Loss']):
             raise UnityTrainerException(f"The POCA loss is {losses['Loss']} at step {step} (policy {losses['Policy Loss']}, "
                                         f"value {losses['Value Loss']}, baseline {losses['Baseline Loss']}): training diverged")
         for group in self.optimizer.param_groups: group['lr'] = lr
-        self.optimizer.step()
+        adam_step(self.optimizer)
         return {'Losses/Policy Loss': abs(losses['Policy Loss']), 'Losses/Value Loss': losses['Value Loss'],
                 'Losses/Baseline Loss': losses['Baseline Loss'], 'Policy/Learning Rate': lr, 'Policy/Epsilon': eps,
                 'Policy/Beta': beta}
 
     def losses(self, batch: AgentBuffer, epsilon: float, beta: float) -> Dict[str, torch.Tensor]:
         "POCA's loss terms on `batch` (whole sequences), each a masked mean; `Loss` is the one minimised."
+        epsilon, beta = self.scalars(epsilon, beta)
+        return self.compiled('POCA loss', self.loss_terms)(**self.batch_inputs(batch), epsilon=epsilon, beta=beta)
+
+    def batch_inputs(self, batch: AgentBuffer) -> Dict[str, Any]:
+        "The tensors `loss_terms` takes (besides epsilon and beta), from a minibatch of the update buffer."
         p, seq, spec = self.policy, self.policy.sequence_length, self.policy.behavior_spec
         t = lambda key: torch.as_tensor(batch[key].to_ndarray(), dtype=torch.float32, device=p.device)
         returns = {n: t(RewardSignalUtil.returns_key(n)) for n in self.stream_names}
@@ -239,8 +251,7 @@ class TorchPOCAOptimizer(TorchOptimizer):
                       baseline_memories=memories_from_batch(batch, BufferKey.BASELINE_MEMORY, seq, p.device) if recurrent else None,
                       returns=returns, old_values=old_values, old_baselines=old_baselines, advantages=t(BufferKey.ADVANTAGES),
                       old_log_probs=old_log_probs_from_batch(batch, spec.action_spec, p.device), loss_masks=t(BufferKey.MASKS) > 0)
-        epsilon, beta = self.scalars(epsilon, beta)
-        return self.compiled('POCA loss', self.loss_terms)(**inputs, epsilon=epsilon, beta=beta)
+        return inputs
 
     def loss_terms(self, self_obs, mates_obs, mates_actions, actions, action_masks, memories, value_memories,
                    baseline_memories, returns, old_values, old_baselines, advantages, old_log_probs, loss_masks,

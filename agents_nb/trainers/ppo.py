@@ -113,10 +113,11 @@ class TorchPPOOptimizer(TorchOptimizer):
     def minibatch_gradients(self, batch, inputs_of: Callable[[Any], Dict[str, Any]], epsilon: float, beta: float,
                             params: List[torch.nn.Parameter], check_actions: bool = True) -> Dict[str, float]:
         """Leave the gradients of PPO's loss on the minibatch `batch` (whose loss inputs are `inputs_of(batch)`) in
-        `params`: by hand when `hand_gradients_for()` allows it and every row counts, else through autograd (by chunks
-        under a memory budget). Returns the losses' values. `check_actions=False` spares the hand path the range check
-        of actions that are valid by construction (sampled by the policy)."""
-        hand = self.hand_gradients_for()
+        `params`: by hand when `hand_gradients_for()` allows it and every row counts; else through autograd, recorded
+        and replayed when `tracing_applies()` (`traced_gradients`), or by chunks under a memory budget. Returns the
+        losses' values. `check_actions=False` spares the range check of actions that are valid by construction
+        (sampled by the policy)."""
+        hand, inputs = self.hand_gradients_for(), None
         if hand is not None:
             inputs = inputs_of(batch)
             if inputs['loss_masks'] is None:
@@ -124,6 +125,13 @@ class TorchPPOOptimizer(TorchOptimizer):
                                      inputs['advantages'], inputs['old_log_probs'], epsilon, beta, check_actions)
                 for p in params: p.grad = grads.get(p)
                 return values
+        if self.tracing_applies():
+            inputs = inputs_of(batch) if inputs is None else inputs
+            if check_actions: self.policy.actor.action_model._check_actions(inputs['actions'], batch.num_experiences)
+            eps, b = self.scalar_tensors(epsilon, beta)
+            values = self.traced_gradients('PPO loss', {**inputs, 'epsilon': eps, 'beta': b},
+                                           {'actor': self.policy.actor, 'critic': self.critic}, [('Loss', params)])
+            if values is not None: return values
         return self.accumulate_gradients(batch, lambda part: self.terms(inputs_of(part), epsilon, beta), [('Loss', params)])
 
     def gradient_step(self, accumulate: Callable[[float, float, List[torch.nn.Parameter]], Dict[str, float]]) -> Dict[str, float]:

@@ -18,7 +18,6 @@ from ..networks import *
 from ..policy import TorchPolicy
 from ..optimizer import *
 from ..trainer import *
-from ..fastgrad import TracedGradients
 from .ppo import actions_from_batch, memories_from_batch
 
 # %% auto #0
@@ -77,8 +76,6 @@ class TorchSACOptimizer(TorchOptimizer):
         self.policy_optimizer = adam(policy.actor.parameters(), hp.learning_rate)
         self.value_optimizer = adam(list(self.q_network.parameters()) + list(self._critic.parameters()), hp.learning_rate)
         self.entropy_optimizer = adam(self._log_ent_coef.parameters(), hp.learning_rate)
-        self.trace_update = True   # a whole minibatch without memory: its gradients recorded once and replayed (`TracedGradients`)
-        self._gradient_trace: Optional[TracedGradients] = None
 
     @property
     def critic(self): return self._critic
@@ -87,9 +84,8 @@ class TorchSACOptimizer(TorchOptimizer):
         return break_into_branches(x, self._action_spec.discrete_branches)
 
     def _condense_q_streams(self, q_output: Dict[str, torch.Tensor], discrete_actions: torch.Tensor) -> Dict[str, torch.Tensor]:
-        "The Q of the taken option of each branch (actions checked in `batch_tensors`), averaged over branches: `(B,)` per stream."
-        onehots = [(discrete_actions[:, i:i + 1] == torch.arange(b, device=discrete_actions.device)).float()
-                   for i, b in enumerate(self._action_spec.discrete_branches)]   # `one_hot` would check the values in the record
+        "The Q of the taken option of each branch, averaged over branches: `(B,)` per stream."
+        onehots = actions_to_onehot(discrete_actions, self._action_spec.discrete_branches)
         return {k: torch.stack([(a * q).sum(dim=1) for a, q in zip(onehots, self._branches(v))]).mean(dim=0)
                 for k, v in q_output.items()}
 
@@ -167,10 +163,9 @@ class TorchSACOptimizer(TorchOptimizer):
         optimizers = {'Policy Loss': self.policy_optimizer, 'Critic Loss': self.value_optimizer, 'Entropy Loss': self.entropy_optimizer}
         targets = [(name, [q for g in opt.param_groups for q in g['params'] if q.requires_grad]) for name, opt in optimizers.items()]
         losses = None
-        if self.trace_update and not p.use_recurrent and self.rows_per_chunk(batch, self.losses) >= batch.num_experiences:
-            try: losses = self._whole_batch_gradients(batch, targets)
-            except torch.cuda.OutOfMemoryError:
-                if torch.cuda.is_available(): torch.cuda.empty_cache()   # then in chunks, as autograd's path does
+        if self.tracing_applies():   # recorded and replayed (`traced_gradients`); the action model's flag changes what it does
+            modules = {'actor': p.actor, 'critic': self._critic, 'q': self.q_network, 'target': self.target_network, 'alpha': self._log_ent_coef}
+            losses = self.traced_gradients('SAC losses', self.batch_tensors(batch), modules, targets, key=(p.actor.action_model.deterministic,))
         if losses is None: losses = self.accumulate_gradients(batch, self.losses, targets)
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
         if bad:
@@ -186,18 +181,6 @@ class TorchSACOptimizer(TorchOptimizer):
                 'Policy/Discrete Entropy Coeff': self._log_ent_coef.discrete.exp().mean().item() if a.discrete_size else 0.0,
                 'Policy/Continuous Entropy Coeff': self._log_ent_coef.continuous.exp().mean().item(),
                 'Policy/Learning Rate': lr}
-
-    def _whole_batch_gradients(self, batch: AgentBuffer, targets) -> Dict[str, float]:
-        "`accumulate_gradients` for a minibatch taken whole: autograd's gradients, recorded once and replayed (`TracedGradients`)."
-        if self._gradient_trace is None:
-            modules = {'actor': self.policy.actor, 'critic': self._critic, 'q': self.q_network, 'target': self.target_network,
-                       'alpha': self._log_ent_coef}
-            self._gradient_trace = TracedGradients(modules, self._loss_dict, targets)
-        values, grads = self._gradient_trace(self.batch_tensors(batch), key=(self.policy.actor.action_model.deterministic,))
-        for (_, params), gs in zip(targets, grads):
-            for p, g in zip(params, gs): p.grad = g
-        names = list(values)   # one copy to the host for all of them
-        return dict(zip(names, torch.stack([values[k].reshape(()) for k in names]).tolist()))
 
     def batch_tensors(self, batch: AgentBuffer) -> Dict[str, object]:
         "The tensors of `batch` that `loss_terms` reads, by argument name (memories only for recurrent policies)."
@@ -221,8 +204,6 @@ class TorchSACOptimizer(TorchOptimizer):
     def losses(self, batch: AgentBuffer) -> Dict[str, torch.Tensor]:
         "SAC's losses on `batch` (whole sequences), each a masked mean; `Critic Loss` (Q1 + Q2 + value) trains the critics."
         return self.loss_terms(**self.batch_tensors(batch))
-
-    def _loss_dict(self, tensors: Dict[str, object]) -> Dict[str, torch.Tensor]: return self.loss_terms(**tensors)
 
     def loss_terms(self, obs, next_obs, action_masks, continuous_actions, discrete_actions, memories, value_memories,
                    rewards, loss_masks, dones) -> Dict[str, torch.Tensor]:
