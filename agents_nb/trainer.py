@@ -295,8 +295,10 @@ class OffPolicyTrainer(RLTrainer):
             if self.optimizer.bc_module is not None:
                 for k, v in self.optimizer.bc_module.update().items(): stats[k].append(v)
             self.update_steps += 1; updated = True
+        learning = any(p.trains for p in self.optimizer.reward_signals.values())
         while (self._step - hp.buffer_init_steps) / self.reward_signal_update_steps > hp.reward_signal_steps_per_update:
-            for k, v in self.optimizer.update_reward_signals(self._sample()).items(): stats[k].append(v)
+            if learning:   # a sample only for signals that learn from it (extrinsic alone does not)
+                for k, v in self.optimizer.update_reward_signals(self._sample()).items(): stats[k].append(v)
             self.reward_signal_update_steps += 1
         for k, v in stats.items(): self.stats_reporter.add_stat(k, float(np.mean(v)))
         if self.update_buffer.num_experiences > hp.buffer_size:

@@ -75,6 +75,7 @@ def _without_memory(network_settings: NetworkSettings, signal: str) -> NetworkSe
 class BaseRewardProvider(abc.ABC):
     "A reward signal: `evaluate` rewards a batch of steps, `update` trains on one, `get_modules` is what a checkpoint saves."
     settings_class = RewardSignalSettings  # the settings dataclass a configuration of this signal is read into
+    trains = True   # whether `update` learns anything (an off-policy trainer samples a minibatch for it only then)
 
     def __init__(self, specs: BehaviorSpec, settings: RewardSignalSettings):
         self._policy_specs, self._settings = specs, settings
@@ -110,6 +111,7 @@ class BaseRewardProvider(abc.ABC):
 class ExtrinsicRewardProvider(BaseRewardProvider):
     "The environment's reward, plus the group reward and (for POCA) the groupmates' rewards."
     settings_class = RewardSignalSettings
+    trains = False
 
     def __init__(self, specs: BehaviorSpec, settings: RewardSignalSettings):
         super().__init__(specs, settings)
