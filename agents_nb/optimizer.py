@@ -160,7 +160,10 @@ class TorchOptimizer:
         losses check (a discrete action inside its branch) must be checked before: a record cannot branch on them."""
         targets = [(n, [p for p in params if p.requires_grad]) for n, params in targets]
         traced = self._gradient_traces.get(name)
-        if traced is None: traced = self._gradient_traces[name] = TracedGradients(modules, self._loss_terms_of, targets)
+        wanted = [(n, [id(p) for p in params]) for n, params in targets]
+        if traced is None or traced.wanted != wanted:   # made again when the parameters to train change (one frozen, say)
+            traced = self._gradient_traces[name] = TracedGradients(modules, self._loss_terms_of, targets)
+            traced.wanted = wanted
         try: values, grads = traced(inputs, key=key)
         except torch.cuda.OutOfMemoryError:
             if torch.cuda.is_available(): torch.cuda.empty_cache()
