@@ -79,6 +79,17 @@ class EpisodeLog:
                 'window': self.window, 'threshold': self.threshold}
 
 
+def best_of(fn, repeats: int, rounds: int = 3, warmup: int = 50) -> float:
+    "The fastest of `rounds` loops of `repeats` calls of `fn`, in seconds per call, after `min(warmup, repeats)` calls."
+    for _ in range(min(warmup, repeats)): fn()
+    best = float('inf')
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(repeats): fn()
+        best = min(best, (time.perf_counter() - t) / repeats)
+    return best
+
+
 def peak_rss_mb() -> float:
     "This process's peak resident memory (MB), imports included."
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import one_thread  # noqa: E402
+from common import best_of, one_thread  # noqa: E402
 
 one_thread()
 import torch  # noqa: E402
@@ -24,17 +23,6 @@ from agents_nb.fastgrad import PPOGradients  # noqa: E402
 from agents_nb.networks import SimpleActor, ValueNetwork  # noqa: E402
 from agents_nb.settings import NetworkSettings  # noqa: E402
 from agents_nb.torch_utils import adam, adam_step  # noqa: E402
-
-
-def best_of(fn, repeats: int, rounds: int = 3) -> float:
-    "The fastest of `rounds` loops of `repeats` calls, in seconds per call, after a warm-up."
-    for _ in range(min(50, repeats)): fn()
-    best = float('inf')
-    for _ in range(rounds):
-        t = time.perf_counter()
-        for _ in range(repeats): fn()
-        best = min(best, (time.perf_counter() - t) / repeats)
-    return best
 
 
 def timings(rows: int, copies: int, trace: bool, repeats: int):

@@ -19,10 +19,9 @@ import argparse
 import copy
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import one_thread  # noqa: E402
+from common import best_of, one_thread  # noqa: E402
 
 one_thread()
 import numpy as np  # noqa: E402
@@ -96,15 +95,6 @@ def poca():
 CASES = {'sac_w2': sac_w2, 'ppo_visual': ppo_visual, 'poca': poca}
 
 
-def best_of(fn, repeats: int, rounds: int = 3) -> float:
-    best = float('inf')
-    for _ in range(rounds):
-        t = time.perf_counter()
-        for _ in range(repeats): fn()
-        best = min(best, (time.perf_counter() - t) / repeats)
-    return best
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--repeats', type=int, default=40)
@@ -118,8 +108,8 @@ def main():
         autograd = copy.deepcopy(recorded); autograd.trace_gradients = False
         for opt in (recorded, autograd):
             for _ in range(5): opt.update(batch, rows)   # the first records
-        t_auto = best_of(lambda: autograd.update(batch, rows), args.repeats)
-        t_rec = best_of(lambda: recorded.update(batch, rows), args.repeats)
+        t_auto = best_of(lambda: autograd.update(batch, rows), args.repeats, warmup=0)
+        t_rec = best_of(lambda: recorded.update(batch, rows), args.repeats, warmup=0)
         kinds = sorted({r.kind for g in recorded._gradient_traces.values() for r in g._traces.values()})
         failure = [g.trace_failure for g in recorded._gradient_traces.values() if g.trace_failure]
         print(f'{name:<12} {t_auto * 1e3:9.2f} {t_rec * 1e3:9.2f} {t_auto / t_rec:5.2f}x  {",".join(kinds) or "none"}'
