@@ -142,11 +142,11 @@ class TorchOptimizer:
         if name not in self._compiled: self._compiled[name] = CompiledFunction(fn, f'the {name}')
         return self._compiled[name]
 
-    def tracing_applies(self) -> bool:
-        """Whether `traced_gradients` takes this optimizer's minibatches: `trace_gradients` set, no `compile` (the
-        compiled loss then), no memory budget (chunks), and no memory in the networks (an LSTM's backward is recorded
-        but cannot be replayed)."""
-        return (self.trace_gradients and not self.compile and self.memory_budget_mb is None and self._max_chunk_rows is None
+    def tracing_applies(self, compiles: bool = True) -> bool:
+        """Whether `traced_gradients` takes this optimizer's minibatches: `trace_gradients` set, no `compile` for a loss
+        that `compiles` under it (the compiled loss then), no memory budget (chunks), and no memory in the networks (an
+        LSTM's backward is recorded but cannot be replayed)."""
+        return (self.trace_gradients and not (self.compile and compiles) and self.memory_budget_mb is None and self._max_chunk_rows is None
                 and not self.policy.use_recurrent and not getattr(self.critic, 'memory_size', 0))
 
     def traced_gradients(self, name: str, inputs: Dict[str, Any], modules: Dict[str, nn.Module],

@@ -163,9 +163,10 @@ class TorchSACOptimizer(TorchOptimizer):
         optimizers = {'Policy Loss': self.policy_optimizer, 'Critic Loss': self.value_optimizer, 'Entropy Loss': self.entropy_optimizer}
         targets = [(name, [q for g in opt.param_groups for q in g['params'] if q.requires_grad]) for name, opt in optimizers.items()]
         losses = None
-        if self.tracing_applies():   # recorded and replayed (`traced_gradients`); the action model's flag changes what it does
+        if self.tracing_applies(compiles=False):   # recorded and replayed (`traced_gradients`; `compile` leaves SAC alone)
             modules = {'actor': p.actor, 'critic': self._critic, 'q': self.q_network, 'target': self.target_network, 'alpha': self._log_ent_coef}
-            losses = self.traced_gradients('SAC losses', self.batch_tensors(batch), modules, targets, key=(p.actor.action_model.deterministic,))
+            losses = self.traced_gradients('SAC losses', self.batch_tensors(batch), modules, targets,
+                                           key=(p.actor.action_model.deterministic,))   # the flag changes what the losses do
         if losses is None: losses = self.accumulate_gradients(batch, self.losses, targets)
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
         if bad:
