@@ -160,10 +160,9 @@ class TorchOptimizer:
         losses check (a discrete action inside its branch) must be checked before: a record cannot branch on them."""
         targets = [(n, [p for p in params if p.requires_grad]) for n, params in targets]
         traced = self._gradient_traces.get(name)
-        wanted = [(n, [id(p) for p in params]) for n, params in targets]
-        if traced is None or traced.wanted != wanted:   # made again when the parameters to train change (one frozen, say)
+        if traced is None or traced.target_ids != [(n, [id(p) for p in params]) for n, params in targets]:
+            # the first call, or other parameters to train (one frozen, say): a new record
             traced = self._gradient_traces[name] = TracedGradients(modules, self._loss_terms_of, targets)
-            traced.wanted = wanted
         try: values, grads = traced(inputs, key=key)
         except torch.cuda.OutOfMemoryError:
             if torch.cuda.is_available(): torch.cuda.empty_cache()

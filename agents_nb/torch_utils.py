@@ -127,6 +127,7 @@ class TracedGradients:
         missing = [name for name, params in targets for p in params if id(p) not in index]
         if missing: raise ValueError(f"TracedGradients: parameters of {sorted(set(missing))} belong to none of the modules {list(modules)}")
         self._targets = [(name, [index[id(p)] for p in params]) for name, params in targets]
+        self.target_ids = [(name, [id(p) for p in params]) for name, params in targets]   # what it was made for
 
     def _slot_dict(self, name: str) -> dict:
         owner, attr = self.root.get_submodule(name.rsplit('.', 1)[0]), name.rsplit('.', 1)[-1]
