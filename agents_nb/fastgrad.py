@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .networks import *
+from .torch_utils import state_slots, _first_line
 from .networks.actions import LOG_EPSILON, LOG_SIGMA_MIN, LOG_SIGMA_MAX, _HALF_LOG_2PI, _HALF_LOG_2PIE
 
 # %% auto #0
@@ -170,13 +171,6 @@ def ppo_gradients_problem(actor: nn.Module, critic: nn.Module) -> Optional[str]:
         if problem: return problem
     return None
 
-def _modules_of(*roots: nn.Module) -> List[nn.Module]:
-    "Every module under `roots`, once each."
-    found: Dict[int, nn.Module] = {}
-    for root in roots:
-        for m in root.modules(): found.setdefault(id(m), m)
-    return list(found.values())
-
 class PPOGradients:
     """PPO's loss and the gradients of every trained parameter of `actor` and `critic` (the same module for a shared
     critic), by hand; `act` acts with the actor as `ActionModel` does. With `trace` (the default) each shape of call is
@@ -191,9 +185,7 @@ class PPOGradients:
         self.heads, self.value_heads = ActionHeads(actor.action_model), critic.value_heads.value_heads
         self.trace, self.trace_failure, self._traces, self._consts = trace, None, {}, None
         # where the modules keep their parameters and buffers: given to a trace as inputs, read afresh at every call
-        modules = _modules_of(actor, critic)
-        self._slots = [(m._parameters, n) for m in modules for n, p in m._parameters.items() if p is not None] \
-                    + [(m._buffers, n) for m in modules for n, b in m._buffers.items() if b is not None]
+        self._slots = [(store, k) for _, store, k in state_slots(nn.ModuleDict({'actor': actor, 'critic': critic}))]
 
     def __getstate__(self):
         "Copied and pickled without its traces: a cache, which the copy makes again at its first calls."
@@ -205,7 +197,8 @@ class PPOGradients:
         inputs = (*[slots[n] for slots, n in self._slots], *args)
         if not self.trace or self.trace_failure is not None or torch.jit.is_tracing(): return fn(*inputs)   # no trace in a trace
         traced = self._traces.get(key)
-        if traced is not None: return traced(*inputs)
+        if traced is not None:
+            with torch.jit.optimized_execution(False): return traced(*inputs)   # as `TracedGradients` replays: no re-planned rounding
         ran = []   # tracing runs `fn` for real (random draws included): that run is this call's result
         def run(*t):
             ran.append(fn(*t)); return ran[-1]
@@ -215,7 +208,7 @@ class PPOGradients:
                 self._traces[key] = torch.jit.trace(run, inputs, check_trace=False)
         except Exception as e:
             result = ran[0] if ran else fn(*inputs)   # not twice (an action's draws are made once); the computation's own error raises here
-            self.trace_failure = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+            self.trace_failure = _first_line(e)
             warnings.warn(f'PPOGradients could not trace its computation; it runs eagerly ({self.trace_failure})')
             return result
         return ran[0]

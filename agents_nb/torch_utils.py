@@ -17,7 +17,7 @@ from .settings import ScheduleType
 
 # %% auto #0
 __all__ = ['LR_FLOOR', 'BETA_FLOOR', 'EPSILON_FLOOR', 'masked_mean', 'soft_update', 'adam', 'adam_step', 'CompiledFunction',
-           'TracedGradients', 'polynomial_decay', 'DecayedValue']
+           'state_slots', 'TracedGradients', 'polynomial_decay', 'DecayedValue']
 
 # %% ../nbs/05_torch_utils.ipynb #eedf6e96
 def masked_mean(tensor: torch.Tensor, masks: Optional[torch.Tensor]) -> torch.Tensor:
@@ -93,6 +93,18 @@ class CompiledFunction:
         return self.fn(*args, **kwargs)
 
 # %% ../nbs/05_torch_utils.ipynb #094eacc4
+def state_slots(root: nn.Module) -> List[Tuple[str, dict, str]]:
+    """Where `root` and the modules under it keep their parameters, then their buffers, each tensor once: its dotted
+    name, the owning module's `_parameters` or `_buffers`, and its key there. Reading `store[key]` at every call sees
+    what an optimiser changed in place and a tensor put in its place."""
+    seen, params, buffers = set(), [], []
+    for prefix, m in root.named_modules():
+        for store, out in ((m._parameters, params), (m._buffers, buffers)):
+            for k, t in store.items():
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t)); out.append((f'{prefix}.{k}' if prefix else k, store, k))
+    return params + buffers
+
 class _LossesModule(nn.Module):
     "The modules a losses function reads, as one module (for `functional_call`), and the function as its forward."
     def __init__(self, modules: Dict[str, nn.Module], fn: Callable):
@@ -120,18 +132,13 @@ class TracedGradients:
         self.root, self.trace, self._traces = _LossesModule(modules, fn), trace, {}
         self.trace_failure: Optional[str] = None   # why nothing could be recorded (every call then runs eagerly)
         self.jit_failure: Optional[str] = None     # why a record replays as Python rather than through the JIT
-        named = list(self.root.named_parameters()) + list(self.root.named_buffers())
-        self._names = [n for n, _ in named]
-        self._slots = [(self._slot_dict(n), n.rsplit('.', 1)[-1]) for n in self._names]
-        index = {id(t): i for i, (_, t) in enumerate(named)}
+        slots = state_slots(self.root)   # inputs of a record, read afresh at every call
+        self._names, self._slots = [n for n, _, _ in slots], [(store, k) for _, store, k in slots]
+        index = {id(store[k]): i for i, (_, store, k) in enumerate(slots)}
         missing = [name for name, params in targets for p in params if id(p) not in index]
         if missing: raise ValueError(f"TracedGradients: parameters of {sorted(set(missing))} belong to none of the modules {list(modules)}")
         self._targets = [(name, [index[id(p)] for p in params]) for name, params in targets]
         self.target_ids = [(name, [id(p) for p in params]) for name, params in targets]   # what it was made for
-
-    def _slot_dict(self, name: str) -> dict:
-        owner, attr = self.root.get_submodule(name.rsplit('.', 1)[0]), name.rsplit('.', 1)[-1]
-        return owner._parameters if attr in owner._parameters else owner._buffers
 
     def __getstate__(self): return {**self.__dict__, '_traces': {}}   # records are not copied; copies record again
 
