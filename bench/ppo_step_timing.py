@@ -25,14 +25,17 @@ from agents_nb.settings import NetworkSettings  # noqa: E402
 from agents_nb.torch_utils import adam, adam_step  # noqa: E402
 
 
-def timings(rows: int, copies: int, trace: bool, repeats: int):
-    "Seconds per gradient step (with Adam) on `rows` rows and per act on `copies` observations."
+def timings(rows: int, copies: int, trace: bool, repeats: int, obs_size: int = 4, action_spec: ActionSpec = ActionSpec(0, (2,)),
+            hidden: int = 64, layers: int = 2):
+    """Seconds per gradient step (with Adam) on `rows` rows and per act on `copies` observations (w1's networks unless
+    told: `obs_size` observations, `action_spec`, `layers` x `hidden`)."""
     torch.manual_seed(0)
-    ns = NetworkSettings(hidden_units=64, num_layers=2)
-    actor, critic = SimpleActor([vector_spec(4)], ns, ActionSpec(0, (2,))), ValueNetwork(['extrinsic'], [vector_spec(4)], ns)
+    ns = NetworkSettings(hidden_units=hidden, num_layers=layers)
+    actor = SimpleActor([vector_spec(obs_size)], ns, action_spec)
+    critic = ValueNetwork(['extrinsic'], [vector_spec(obs_size)], ns)
     params = list(actor.parameters()) + list(critic.parameters())
     opt, hand = adam(params, 1e-3), PPOGradients(actor, critic, trace=trace)
-    obs = torch.randn(rows, 4)
+    obs = torch.randn(rows, obs_size)
     with torch.no_grad(): actions, log_probs, _ = actor.action_model(actor.network_body([obs])[0])
     old = log_probs.flatten() + 0.1 * torch.randn(rows, 1)
     returns, advantages = {'extrinsic': torch.randn(rows)}, torch.randn(rows)
@@ -41,7 +44,7 @@ def timings(rows: int, copies: int, trace: bool, repeats: int):
         grads, _ = hand([obs], actions, None, returns, advantages, old, 0.2, 0.0, False)
         for p in params: p.grad = grads.get(p)
         adam_step(opt)
-    acting = [torch.randn(copies, 4)]
+    acting = [torch.randn(copies, obs_size)]
     return best_of(step, repeats), best_of(lambda: hand.act(acting), repeats * 3)
 
 
