@@ -33,7 +33,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import DEFAULT_PYTHONS, best_of, check_python, one_thread, run_worker  # noqa: E402
 
 one_thread()
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 from agents_nb.envs.base import ActionSpec  # noqa: E402
@@ -187,7 +186,7 @@ def main():
         floor4 = walk + act1 + share
         print(f'{name}: the walk\'s step {walk * 1e6:.1f} us; act on 1 {act1 * 1e6:.1f} us; a gradient step of {batch} rows '
               f'{step * 1e6:.0f} us ({share * 1e6:.1f} us per environment step)', flush=True)
-        rate, src = peer_rate('mlagents', name, 3000 if name == 'w4_test' else scale(15_000), given, a.skip_peers)
+        rate, src = peer_rate('mlagents', name, scale(3000 if name == 'w4_test' else 15_000), given, a.skip_peers)
         rows.append((f'{name} PPO SimpleEnvironment', '5x ML-Agents', rate, src, 1 / (5 * rate) if rate else None, floor4,
                      'step', 'the walk + acting + the update\'s share, warm'))
 
